@@ -1,0 +1,153 @@
+"""Raporto: create_app() builds the Litestar app; `python app.py migrate|serve` runs it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from contextlib import asynccontextmanager
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import MutableScopeHeaders
+from litestar.logging import LoggingConfig
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from piccolo.engine.sqlite import SQLiteEngine
+
+import i18n
+import vocabulary
+from config import BASE_DIR, get_settings
+from routes import assets, errors, followup, pages, report
+
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+       "connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; "
+       "base-uri 'none'; frame-ancestors 'none'")
+
+
+async def security_headers(message: Message, scope: Scope) -> None:
+    """On every response, static files and error pages included."""
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    headers["content-security-policy"] = CSP
+    headers["referrer-policy"] = "no-referrer"
+    headers["x-content-type-options"] = "nosniff"
+    headers["x-frame-options"] = "DENY"
+    headers["permissions-policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+    headers["cross-origin-opener-policy"] = "same-origin"
+    if "cache-control" not in headers:
+        headers["cache-control"] = "no-store"  # nothing of a journey may stay in any cache
+
+
+def language_middleware(app: ASGIApp) -> ASGIApp:
+    """Sets the request's language from the language cookie before anything renders."""
+    profile = get_settings().profile
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        language = profile.default_language
+        if scope["type"] == "http":
+            for name, value in scope["headers"]:
+                if name == b"cookie":
+                    for part in value.decode("latin-1").split(";"):
+                        key, _, chosen = part.strip().partition("=")
+                        if key == "rp_lang" and chosen in profile.languages:
+                            language = chosen
+        token = i18n.current_language.set(language)
+        try:
+            await app(scope, receive, send)
+        finally:
+            i18n.current_language.reset(token)
+
+    return middleware
+
+
+def template_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader([BASE_DIR / "templates", BASE_DIR / "components"]),
+        autoescape=select_autoescape(default=True),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(
+        lambda s: i18n.translations(i18n.current_language.get()).gettext(s),
+        lambda s, p, n: i18n.translations(i18n.current_language.get()).ngettext(s, p, n),
+        newstyle=True,
+    )
+    env.globals.update(
+        static=assets.static_url,
+        profile=get_settings().profile,
+        words=vocabulary,
+        lang=i18n.current_language.get,
+    )
+    return env
+
+
+@asynccontextmanager
+async def database(app: Litestar):
+    from db.tables import Report
+
+    engine = Report._meta.db
+    if isinstance(engine, SQLiteEngine):
+        await engine._run_in_new_connection("PRAGMA journal_mode=WAL")  # persists in the file
+        yield
+    else:
+        await engine.start_connection_pool(min_size=1, max_size=10)
+        try:
+            yield
+        finally:
+            await engine.close_connection_pool()
+
+
+def create_app() -> Litestar:
+    settings = get_settings()
+    assets.manifest()  # hash and compress static files once, at start-up
+    return Litestar(
+        route_handlers=[*pages.ROUTES, *report.ROUTES, *followup.ROUTES, assets.serve_static],
+        plugins=[HTMXPlugin()],
+        lifespan=[database],
+        middleware=[language_middleware],
+        before_send=[security_headers],
+        template_config=TemplateConfig(
+            instance=JinjaTemplateEngine.from_environment(template_environment())),
+        csrf_config=CSRFConfig(
+            secret=settings.secret.decode(), cookie_name="rp_csrf", cookie_httponly=True,
+            cookie_samesite="strict", cookie_secure=settings.secure_cookies,
+            exclude=["^/exit"]),
+        compression_config=CompressionConfig(
+            backend="brotli", brotli_gzip_fallback=True, brotli_quality=5, exclude="^/static/"),
+        exception_handlers={Exception: errors.handle},
+        request_max_body_size=64 * 1024,
+        openapi_config=None,
+        logging_config=LoggingConfig(log_exceptions="never",
+                                     loggers={"raporto": {"level": "INFO", "handlers": ["queue_listener"]}}),
+    )
+
+
+def migrate() -> None:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = asyncio.run(run_forwards("all"))
+    if not result.success:
+        sys.exit(result.message)
+
+
+def serve() -> None:
+    import uvicorn
+
+    settings = get_settings()
+    # No access log and no proxy headers: a reporter's address never reaches a log line.
+    uvicorn.run("app:create_app", factory=True, host=settings.host, port=settings.port,
+                access_log=False, proxy_headers=False, server_header=False, log_level="info")
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    command = sys.argv[1] if len(sys.argv) > 1 else "serve"
+    {"migrate": migrate, "serve": serve}.get(command, lambda: sys.exit(f"unknown command {command}"))()

@@ -1,0 +1,66 @@
+"""The home page, the information pages, the language switch and the quick exit."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
+
+from config import get_settings
+from i18n import N_, gettext as _
+from routes._http import (DRAFT_COOKIE, FOLLOWUP_COOKIE, LANGUAGE_COOKIE, cookie, expired,
+                          local_path, render, see_other)
+from services import drafts, followup
+
+# Information pages until the library exists: slug -> (template, title msgid).
+INFO_PAGES = {
+    "what-happens": ("info/what_happens.html", N_("What happens when you report")),
+    "staying-safe-online": ("info/staying_safe.html", N_("Staying safe online")),
+}
+YEAR = 365 * 24 * 3600
+
+
+@get("/", name="home")
+async def home(request: Request) -> Response:
+    return render(request, "home.html", title=_("Are you OK? We are here to help."), errors={})
+
+
+@get("/info/{slug:str}", name="info.page")
+async def info(request: Request, slug: FromPath[str]) -> Response:
+    if slug not in INFO_PAGES:
+        raise NotFoundException()
+    template, title = INFO_PAGES[slug]
+    return render(request, template, title=_(title), errors={})
+
+
+@get("/language/{code:str}", name="language")
+async def language(code: FromPath[str], next: FromQuery[str | None] = None) -> Response:
+    """A plain link switches language without JS; the journey's draft is untouched."""
+    if code not in get_settings().profile.languages:
+        raise NotFoundException()
+    return see_other(local_path(next), cookies=[cookie(LANGUAGE_COOKIE, code, YEAR)])
+
+
+async def _forget(request: Request) -> None:
+    """An unsent draft and an open follow-up are forgotten; sent reports never are."""
+    await drafts.discard(request.cookies.get(DRAFT_COOKIE))
+    await followup.close(request.cookies.get(FOLLOWUP_COOKIE))
+
+
+@get("/exit", name="exit")
+async def exit_now(request: Request) -> Response:
+    """The quick exit without JavaScript: forget, clear the cache, leave for the neutral site."""
+    await _forget(request)
+    return Redirect(get_settings().profile.neutral_exit_url, status_code=303,
+                    headers={"clear-site-data": '"cache"'},
+                    cookies=[expired(DRAFT_COOKIE), expired(FOLLOWUP_COOKIE)])
+
+
+@post("/exit/forget", name="exit.forget", status_code=204, exclude_from_csrf=True)
+async def exit_forget(request: Request) -> None:
+    """The beacon app.js sends as it leaves; SameSite=Strict cookies keep other sites out."""
+    await _forget(request)
+
+
+ROUTES = [home, info, language, exit_now, exit_forget]

@@ -1,0 +1,103 @@
+/* Raporto's own script: progressive enhancement only; every page works without it. */
+(function () {
+  "use strict";
+  var body = document.body;
+  var statusRegion = document.getElementById("status");
+
+  function announce(text) {
+    if (!statusRegion) return;
+    statusRegion.textContent = "";
+    window.setTimeout(function () { statusRegion.textContent = text; }, 50);
+  }
+
+  /* Quick exit: hide everything at once, forget the draft, leave without a history entry. */
+  function quickExit(event) {
+    if (event) event.preventDefault();
+    var overlay = document.createElement("div");
+    overlay.className = "exit-overlay";
+    body.appendChild(overlay);
+    body.classList.add("exiting");
+    document.title = "";
+    try { if (navigator.sendBeacon) navigator.sendBeacon("/exit/forget"); } catch (e) { /* leave anyway */ }
+    window.location.replace(body.getAttribute("data-exit-url"));
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-module=quick-exit]");
+    if (link) quickExit(event);
+  });
+  var presses = 0, lastPress = 0, progress = document.getElementById("exit-progress");
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Shift") { presses = 0; return; }
+    if (event.repeat) return;
+    var now = Date.now();
+    presses = now - lastPress <= 5000 ? presses + 1 : 1;
+    lastPress = now;
+    if (presses >= 3) { quickExit(); return; }
+    if (progress) progress.textContent = progress.getAttribute("data-i18n-progress").replace("%(n)s", presses);
+  });
+
+  /* Widgets keyed on data-module, set up on load and in every htmx swap. */
+  var modules = {
+    "char-count": function (area) {
+      var counter = document.getElementById(area.getAttribute("aria-describedby").split(" ")[0]);
+      var max = +area.getAttribute("data-maxlength"), timer;
+      function left() { return max - area.value.length; }
+      function render() { counter.textContent = counter.getAttribute("data-i18n-left").replace("%(n)s", left()); }
+      area.addEventListener("input", function () {
+        render();
+        window.clearTimeout(timer);
+        timer = window.setTimeout(function () { announce(counter.textContent); }, 1500);
+      });
+      render();
+    },
+    "reveal": function (group) {
+      var radios = group.querySelectorAll("input[type=radio]");
+      function sync() {
+        radios.forEach(function (radio) {
+          var target = radio.getAttribute("data-reveal");
+          if (target) document.getElementById(target).hidden = !radio.checked;
+        });
+      }
+      radios.forEach(function (radio) { radio.addEventListener("change", sync); });
+      sync();
+    },
+    "danger": function (group) {
+      var card = document.getElementById(group.getAttribute("data-card"));
+      group.addEventListener("change", function (event) {
+        var show = event.target.value === "yes" || event.target.value === "not_sure";
+        if (show && card.hidden) announce(card.getAttribute("data-i18n-shown"));
+        card.hidden = !show;
+      });
+    }
+  };
+  function setUp(root) {
+    var nodes = root.querySelectorAll ? root.querySelectorAll("[data-module]") : [];
+    Array.prototype.forEach.call(nodes, function (node) {
+      var name = node.getAttribute("data-module");
+      if (modules[name] && !node.hasAttribute("data-ready")) {
+        node.setAttribute("data-ready", "");
+        modules[name](node);
+      }
+    });
+  }
+  document.addEventListener("htmx:load", function (event) { setUp(event.detail.elt); });
+  setUp(document);
+
+  /* A request that never reached the server: say so where the child is looking. */
+  document.addEventListener("htmx:sendError", function (event) {
+    var form = event.detail.elt.closest("form") || event.detail.elt;
+    var notice = document.getElementById("connection-error");
+    if (!notice) {
+      notice = document.createElement("p");
+      notice.id = "connection-error";
+      notice.className = "error-summary";
+      notice.setAttribute("role", "alert");
+      form.parentNode.insertBefore(notice, form);
+    }
+    notice.textContent = body.getAttribute("data-i18n-offline");
+  });
+  document.addEventListener("htmx:beforeRequest", function () {
+    var notice = document.getElementById("connection-error");
+    if (notice) notice.parentNode.removeChild(notice);
+  });
+})();

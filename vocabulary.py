@@ -1,0 +1,140 @@
+"""The report's answer choices: ids stored in the database, words shown to children.
+
+Words are gettext msgids, translated where they are shown. Categories follow Child Helpline
+International's classification (CHI names are what staff and statistics see).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from i18n import N_
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    label: str
+    easy: str = ""  # a plainer wording, where one helps
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    label_me: str
+    label_other: str
+    chi_category: str
+    chi_subcategory: str
+    always_urgent: bool = False
+
+
+ABOUT = (
+    Choice("me", N_("Me")),
+    Choice("other_child", N_("Another child")),
+    Choice("adult", N_("I am an adult worried about a child")),
+)
+
+CATEGORIES = (
+    Category("physical", N_("Someone hurts my body"), N_("Someone hurts the child's body"),
+             "Violence", "Physical violence"),
+    Category("sexual", N_("Someone touches me or makes me do sexual things"),
+             N_("Someone touches the child or makes them do sexual things"),
+             "Violence", "Sexual violence"),
+    Category("emotional", N_("Someone scares, insults or threatens me"),
+             N_("Someone scares, insults or threatens the child"),
+             "Violence", "Emotional (psychological) violence"),
+    Category("bullying", N_("Bullying"), N_("Bullying"), "Violence", "Bullying"),
+    Category("online", N_("Bullying or abuse on the internet or phone"),
+             N_("Bullying or abuse on the internet or phone"),
+             "Violence", "Cyberbullying / online sexual abuse and exploitation"),
+    Category("neglect", N_("Nobody takes care of me"), N_("Nobody takes care of the child"),
+             "Violence", "Neglect"),
+    Category("exploitation", N_("I am made to work, beg or marry"),
+             N_("The child is made to work, beg or marry"),
+             "Commercial exploitation", "Child labour, begging, early marriage"),
+    Category("domestic", N_("Adults at home are violent with each other"),
+             N_("Adults at the child's home are violent with each other"),
+             "Violence", "Witness of domestic violence"),
+    Category("selfharm", N_("I feel very sad or want to hurt myself"),
+             N_("The child feels very sad or wants to hurt themselves"),
+             "Mental health", "Self-harm and suicidal thoughts", always_urgent=True),
+    Category("other", N_("Something else"), N_("Something else"), "Other", "Other"),
+)
+
+DANGER = (
+    Choice("yes", N_("Yes, I am in danger now")),
+    Choice("no", N_("No")),
+    Choice("not_sure", N_("I am not sure")),
+)
+DANGER_OTHER = (
+    Choice("yes", N_("Yes, the child is in danger now")),
+    Choice("no", N_("No")),
+    Choice("not_sure", N_("I am not sure")),
+)
+
+WHEN = (
+    Choice("now", N_("It is happening now")),
+    Choice("days", N_("In the last few days")),
+    Choice("month", N_("In the last month")),
+    Choice("earlier", N_("Longer ago")),
+    Choice("ongoing", N_("It keeps happening")),
+    Choice("unknown", N_("I don't know")),
+)
+
+AGE_GROUPS = (
+    Choice("0-6", N_("6 or younger")),
+    Choice("7-9", N_("7 to 9")),
+    Choice("10-12", N_("10 to 12")),
+    Choice("13-15", N_("13 to 15")),
+    Choice("16-17", N_("16 or 17")),
+    Choice("18+", N_("18 or older")),
+    Choice("unknown", N_("I don't know or I'd rather not say")),
+)
+
+NEEDS = (
+    Choice("screen_reader", N_("I use a screen reader")),
+    Choice("simple", N_("Please write simply")),
+    Choice("deaf", N_("I am deaf or hard of hearing: text only, please")),
+    Choice("sign", N_("I need someone who knows sign language")),
+    Choice("other", N_("Something else")),
+)
+
+CONTACT = (
+    Choice("anonymous", N_("Stay anonymous: I will check for an answer with my code")),
+    Choice("phone", N_("Call me back")),
+    Choice("email", N_("Send me an email")),
+)
+
+# What the child's timeline calls each case status.
+STATUSES = (
+    Choice("received", N_("We received your report")),
+    Choice("read", N_("A counsellor has read it")),
+    Choice("helping", N_("Someone is helping")),
+    Choice("referred", N_("Referred to a service that can help")),
+    Choice("closed", N_("Closed")),
+)
+
+SERVICE_KINDS = {
+    "child_protection": N_("the Child Protection Unit (social services)"),
+    "police": N_("the police"),
+    "health": N_("health services"),
+    "mental_health": N_("mental health services"),
+    "education": N_("the school or education services"),
+    "legal_aid": N_("free legal help"),
+    "ngo": N_("an organisation that helps children"),
+}
+
+EMERGENCY_KINDS = {
+    "emergency": N_("Emergency"),
+    "police": N_("Police"),
+    "ambulance": N_("Ambulance"),
+    "fire": N_("Fire service"),
+}
+
+
+def ids(choices) -> frozenset[str]:
+    return frozenset(c.id for c in choices)
+
+
+def by_id(choices, choice_id: str):
+    return next((c for c in choices if c.id == choice_id), None)
