@@ -66,6 +66,12 @@ def language_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+def page_title(title: str, errors: dict | None = None) -> str:
+    """The document title: the page's h1, prefixed "Error:" when a form has errors."""
+    prefix = i18n.gettext("Error:") + " " if errors else ""
+    return f"{prefix}{title} – {get_settings().profile.short_name}"
+
+
 def template_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader([BASE_DIR / "templates", BASE_DIR / "components"]),
@@ -85,6 +91,7 @@ def template_environment() -> Environment:
         profile=get_settings().profile,
         words=vocabulary,
         lang=i18n.current_language.get,
+        page_title=page_title,
     )
     return env
 

@@ -36,8 +36,7 @@ def _aria_named(attrs: dict[str, str]) -> bool:
 
 def _url_kind(value: str) -> str:
     """Classify a URL the way a browser reads it: 'external', 'script' or '' (harmless)."""
-    url = value.strip(_URL_BLANKS).replace("\t", "").replace("\n", "").replace("\r", "")
-    url = url.replace("\\", "/").lower()
+    url = re.sub(r"[\t\n\r]", "", value.strip(_URL_BLANKS)).replace("\\", "/").lower()
     match = _SCHEME.match(url)
     scheme = match.group(1) if match else ""
     if url.startswith("//") or scheme in ("http", "https"):
@@ -70,16 +69,16 @@ class _Checker(HTMLParser):
 
     def __init__(self, allowed_links: tuple[str, ...]):
         super().__init__(convert_charrefs=True)
-        self.allowed = {link.strip() for link in allowed_links}
+        self.allowed = {("a", "href", link.strip()) for link in allowed_links}  # only <a href>
         self.problems: list[str] = []
         self.stack: list[_El] = []
         self.collectors: list[_El] = []  # open elements gathering text (subset of stack)
         self.lang: str | None = None
-        self.h1s: list[str] = []
+        self.h1s: list[str] = []  # collapsed text of each <h1>, likewise each document <title>
         self.titles: list[str] = []
         self.ids: set[str] = set()
-        self.refs: list[tuple[int, str, str]] = []  # (line, attribute, referenced id)
         self.label_for: set[str] = set()
+        self.refs: list[tuple[int, str, str]] = []  # (line, attribute, referenced id)
         self.controls: list[tuple[int, str, str, bool]] = []  # (line, description, id, named)
         self.error_summary = self.viewport = False
 
@@ -140,15 +139,13 @@ class _Checker(HTMLParser):
             elif name == "class" and "error-summary" in value.split():
                 self.error_summary = True
             if name in URL_ATTRS and value.strip():
-                if name == "srcset":
-                    urls = [c.split()[0] for c in value.split(",") if c.strip()]
-                else:
-                    urls = value.split() if name == "ping" else [value]
+                urls = ([c.split()[0] for c in value.split(",") if c.strip()] if name == "srcset"
+                        else value.split() if name == "ping" else [value])
                 for url in urls:
                     kind = _url_kind(url)
                     if kind == "script":
                         self._bad(el, f"javascript: URL in {name}= on <{tag}>")
-                    elif kind and not (tag == "a" and name == "href" and url.strip() in self.allowed):
+                    elif kind and (tag, name, url.strip()) not in self.allowed:
                         self._bad(el, f'external URL "{url.strip()[:80]}" in {name}= on <{tag}>')
 
     def _check_element(self, el: _El, parent: _El | None) -> None:

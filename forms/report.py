@@ -68,6 +68,15 @@ def next_step(step: str, answers: dict) -> str:
     return following
 
 
+def after(step: str, answers: dict) -> str:
+    """The step after an answered one: back to "check" when changing an answer from there."""
+    following = next_step(step, answers)
+    if answers.get("returning") and following != "municipality":
+        answers.pop("returning")
+        return "check"
+    return following
+
+
 def previous_step(step: str, answers: dict) -> str | None:
     index = STEPS.index(step)
     if index == 0:

@@ -143,9 +143,7 @@ async def answer(request: Request) -> Response:
     if not result.ok:
         return _step(request, draft, step, result.values, result.errors, status_code=422)
     draft.answers.update(result.values)
-    returning = draft.answers.pop("returning", False)
-    following = wizard.next_step(step, draft.answers)
-    draft.answers["step"] = "check" if returning and following != "municipality" else following
+    draft.answers["step"] = wizard.after(step, draft.answers)
     await drafts.save(draft)
     return _next(request, draft)
 

@@ -30,7 +30,9 @@ GOOD_BODY = """
   <button type="button" aria-label="Open menu" aria-expanded="false" aria-controls="menu">
     <svg aria-hidden="true" focusable="false" viewBox="0 0 10 10"><path d="M0 0h10"/></svg>
   </button>
-  <nav id="menu"><a href="tel:116111">Call 116 111</a> <a href="mailto:help@example.org">Email</a></nav>
+  <nav id="menu">
+    <a href="tel:116111">Call 116 111</a> <a href="mailto:help@example.org">Email</a>
+  </nav>
 </header>
 <main id="main" tabindex="-1">
   <h1>Report <em>something</em> <svg aria-hidden="true"><title>icon</title></svg>
@@ -87,7 +89,7 @@ def assert_reported(problems: list[str], *fragments: str) -> None:
         assert any(fragment in p for p in problems), f"{fragment!r} not in {problems}"
 
 
-# --- the good page -----------------------------------------------------------------------------
+# --- the good page ----------------------------------------------------------------------------
 
 def test_good_page_passes():
     assert check_page(page(), allowed_external_links=(QUICK_EXIT,)) == []
@@ -95,13 +97,14 @@ def test_good_page_passes():
 
 
 def test_good_error_page_passes():
-    body = GOOD_BODY.replace("<h1>", '<div class="error-summary" role="alert">'
-                             '<h2>There is a problem</h2><a href="#name">Enter a name</a></div><h1>')
+    summary = ('<div class="error-summary" role="alert"><h2>There is a problem</h2>'
+               '<a href="#name">Enter a name</a></div>')
+    body = GOOD_BODY.replace("<h1>", summary + "<h1>")
     for title in ("Error: Report something – Raporto", "Gabim: Report something – Raporto"):
         assert check_page(page(body, title=title), allowed_external_links=(QUICK_EXIT,)) == []
 
 
-# --- 1. lang --------------------------------------------------------------------------------------
+# --- 1. lang ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang_attr", ['lang=""', 'lang="  "', ""])
 def test_html_without_lang(lang_attr):
@@ -113,7 +116,7 @@ def test_missing_html_element():
     assert_reported(check_page("<title>x</title><h1>x</h1>"), "<html> element")
 
 
-# --- 2. exactly one h1 -----------------------------------------------------------------------------
+# --- 2. exactly one h1 ------------------------------------------------------------------------
 
 def test_two_h1():
     assert_reported(problems_of("<h1>Again</h1>"), "expected exactly one <h1>, found 2")
@@ -130,7 +133,7 @@ def test_empty_h1():
     assert_reported(check_page(html), "<h1> has no text")
 
 
-# --- 3. title -------------------------------------------------------------------------------------
+# --- 3. title ---------------------------------------------------------------------------------
 
 def test_missing_title():
     html = page().replace("<title>Report something – Raporto</title>", "")
@@ -179,13 +182,13 @@ def test_custom_error_prefixes():
     assert_reported(check_page(html), "error summary")
 
 
-# --- 4. duplicate ids -----------------------------------------------------------------------------
+# --- 4. duplicate ids -------------------------------------------------------------------------
 
 def test_duplicate_id():
     assert_reported(problems_of('<p id="name-hint">Again</p>'), 'duplicate id="name-hint"')
 
 
-# --- 5. accessible names of form controls, references ---------------------------------------------
+# --- 5. accessible names of form controls, references -----------------------------------------
 
 @pytest.mark.parametrize("control", [
     '<input name="email" type="email">',
@@ -224,7 +227,7 @@ def test_label_for_must_point_to_existing_id():
     assert_reported(problems_of('<label for="ghost">Ghost</label>'), 'label for="ghost"')
 
 
-# --- 6. forms -------------------------------------------------------------------------------------
+# --- 6. forms ---------------------------------------------------------------------------------
 
 def test_form_without_action():
     assert_reported(problems_of('<form method="post"></form>'), "has no action attribute")
@@ -234,7 +237,7 @@ def test_form_without_method():
     assert_reported(problems_of('<form action="/x"></form>'), "has no method attribute")
 
 
-# --- 7. inline script and style -------------------------------------------------------------------
+# --- 7. inline script and style ---------------------------------------------------------------
 
 def test_inline_script():
     assert_reported(problems_of("<script>alert(1)</script>"), "inline <script> without src")
@@ -250,9 +253,11 @@ def test_script_with_src_and_body():
                     "<script src> with an inline body")
 
 
-@pytest.mark.parametrize("attr", ["onclick", "onload", "ONMOUSEOVER", "hx-on:click", "hx-on::after-request"])
+@pytest.mark.parametrize("attr", ["onclick", "onload", "ONMOUSEOVER", "hx-on:click",
+                                  "hx-on::after-request"])
 def test_event_handler_attribute(attr):
-    assert_reported(problems_of(f'<div {attr}="go()">x</div>'), f"inline event handler {attr.lower()}=")
+    assert_reported(problems_of(f'<div {attr}="go()">x</div>'),
+                    f"inline event handler {attr.lower()}=")
 
 
 def test_style_attribute():
@@ -263,7 +268,7 @@ def test_style_element():
     assert_reported(problems_of("<style>p{}</style>"), "<style> element")
 
 
-# --- 8. external URLs -----------------------------------------------------------------------------
+# --- 8. external URLs -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("snippet, where", [
     ('<script src="https://cdn.example.com/x.js"></script>', "in src= on <script>"),
@@ -275,7 +280,8 @@ def test_style_element():
      "in srcset= on <img>"),
     ('<iframe src="https://example.com/" title="x"></iframe>', "in src= on <iframe>"),
     ('<form action="https://example.com/collect" method="post"></form>', "in action= on <form>"),
-    ('<button formaction="https://example.com/" type="submit">Go</button>', "in formaction= on <button>"),
+    ('<button formaction="https://example.com/" type="submit">Go</button>',
+     "in formaction= on <button>"),
     ('<video poster="https://example.com/p.jpg"></video>', "in poster= on <video>"),
     ('<object data="https://example.com/x.pdf"></object>', "in data= on <object>"),
     ('<svg aria-hidden="true"><use xlink:href="https://example.com/s.svg#i"></use></svg>',
@@ -306,10 +312,11 @@ def test_javascript_url(url):
 
 def test_local_and_contact_urls_are_fine():
     assert problems_of('<a href="sms:116111">Text us</a><a href="?lang=en">English</a>'
-                       '<a href="../help#top">Help</a><img src="data:image/gif;base64,R0lG" alt="">') == []
+                       '<a href="../help#top">Help</a>'
+                       '<img src="data:image/gif;base64,R0lG" alt="">') == []
 
 
-# --- 9. images and svg ----------------------------------------------------------------------------
+# --- 9. images and svg ------------------------------------------------------------------------
 
 def test_img_without_alt():
     assert_reported(problems_of('<img src="/x.png">'), 'img src="/x.png"', "has no alt attribute")
@@ -326,7 +333,7 @@ def test_svg_without_role_img():
 
 
 def test_svg_without_name():
-    problems = problems_of('<svg role="img"><g><title>Nested title is not a child</title></g></svg>')
+    problems = problems_of('<svg role="img"><g><title>Not a child</title></g></svg>')
     assert_reported(problems, '<svg> without aria-hidden="true" has no accessible name')
 
 
@@ -342,7 +349,7 @@ def test_hidden_svg_needs_nothing():
     assert problems_of('<span aria-hidden="true"><svg></svg></span><svg aria-hidden="TRUE"/>') == []
 
 
-# --- 10. links and buttons ------------------------------------------------------------------------
+# --- 10. links and buttons --------------------------------------------------------------------
 
 def test_link_without_href():
     assert_reported(problems_of("<a>Nowhere</a>"), "<a> has no href")
@@ -379,7 +386,7 @@ def test_button_named_by_aria_label_or_text():
                        '<button type="submit">Send</button>') == []
 
 
-# --- 11. tabindex ---------------------------------------------------------------------------------
+# --- 11. tabindex -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("value", ["1", " 5", "2.5"])
 def test_positive_tabindex(value):
@@ -391,7 +398,7 @@ def test_zero_negative_and_junk_tabindex_are_fine():
                        '<div tabindex="0.5">c</div><div tabindex="x">d</div>') == []
 
 
-# --- 12. fieldset ---------------------------------------------------------------------------------
+# --- 12. fieldset -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("fieldset", [
     "<fieldset><label>A <input name='a'></label></fieldset>",
@@ -407,7 +414,7 @@ def test_fieldset_text_before_legend_is_fine():
     assert problems_of("<fieldset>\n  <legend>Choose</legend></fieldset>") == []
 
 
-# --- 13. nested interactive elements --------------------------------------------------------------
+# --- 13. nested interactive elements ----------------------------------------------------------
 
 @pytest.mark.parametrize("snippet", [
     '<a href="/x">Go <button type="button">now</button></a>',
@@ -418,10 +425,10 @@ def test_nested_interactive(snippet):
     assert_reported(problems_of(snippet), "is nested inside another link or button")
 
 
-# --- 14. viewport ---------------------------------------------------------------------------------
+# --- 14. viewport -----------------------------------------------------------------------------
 
 def test_missing_viewport():
-    html = page().replace('<meta name="viewport" content="width=device-width, initial-scale=1">', "")
+    html = page().replace('<meta name="viewport"', '<meta name="description"')
     assert_reported(check_page(html), 'no <meta name="viewport">')
 
 
@@ -440,7 +447,7 @@ def test_viewport_allowing_zoom():
     assert check_page(html, allowed_external_links=(QUICK_EXIT,)) == []
 
 
-# --- API, robustness, speed -----------------------------------------------------------------------
+# --- API, robustness, speed -------------------------------------------------------------------
 
 def test_problems_carry_line_numbers():
     html = page(body_with('<img src="/x.png">'))
