@@ -3,6 +3,7 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test migrate install messages bench clean
 
@@ -10,8 +11,12 @@ $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "Python 3.11 is needed ($(PY) not found)"; exit 1; }
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
 
 install: $(STAMP)
 
@@ -21,15 +26,15 @@ migrate: $(STAMP)
 run: migrate
 	$(BIN)/python app.py serve
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --omit-header
+messages: $(TEST_STAMP)
+	$(BIN)/python locales/update.py
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/receipt_hash.py
 
 clean:
 	rm -rf $(VENV) data

@@ -39,7 +39,7 @@
   /* Widgets keyed on data-module, set up on load and in every htmx swap. */
   var modules = {
     "char-count": function (area) {
-      var counter = document.getElementById(area.getAttribute("aria-describedby").split(" ")[0]);
+      var counter = document.getElementById(area.id + "-count");
       var max = +area.getAttribute("data-maxlength"), timer;
       function left() { return max - area.value.length; }
       function render() { counter.textContent = counter.getAttribute("data-i18n-left").replace("%(n)s", left()); }

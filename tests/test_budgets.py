@@ -1,0 +1,69 @@
+"""Byte budgets (DESIGN.md §7) on every child-facing page, in both languages, as sent on the wire."""
+
+from __future__ import annotations
+
+import brotli
+import pytest
+
+from tests.journey import ANSWERS, HX, answer, hidden, send, start
+
+HTML_BUDGET = 10 * 1024
+FIRST_SCREEN_BUDGET = 14 * 1024
+FRAGMENT_BUDGET = 2 * 1024
+ACCEPT = {"Accept-Encoding": "br, gzip"}
+
+
+def wire_size(response) -> int:
+    """Bytes as they travelled: the compressed body the server sent."""
+    return response.num_bytes_downloaded
+
+
+def css_size(client, html: str) -> int:
+    href = html.split('rel="stylesheet" href="')[1].split('"')[0]
+    response = client.get(href, headers=ACCEPT)
+    assert response.headers.get("content-encoding") == "br"
+    return wire_size(response)
+
+
+def _pages(client):
+    """Every page and state a child meets, whole pages as a browser without JS gets them."""
+    yield "home", client.get("/", headers=ACCEPT)
+    yield "intro", client.get("/report", headers=ACCEPT)
+    yield "info what-happens", client.get("/info/what-happens", headers=ACCEPT)
+    yield "info staying-safe", client.get("/info/staying-safe-online", headers=ACCEPT)
+    yield "check code", client.get("/check", headers=ACCEPT)
+    yield "404", client.get("/no-such-page", headers=ACCEPT)
+    token = start(client)
+    yield "error state", answer(client, token, "who", {}, ACCEPT)
+    for step, values in ANSWERS:
+        yield f"step {step}", client.get("/report", headers=ACCEPT)
+        answer(client, token, step, values)
+    check = client.get("/report", headers=ACCEPT)
+    yield "check answers", check
+    yield "receipt", send(client, token, hidden(check.text, "idempotency_key"), ACCEPT)
+
+
+@pytest.mark.parametrize("language", ["sq", "en"])
+def test_every_page_within_html_and_first_screen_budgets(sqlite_client, language):
+    sqlite_client.get(f"/language/{language}?next=/")
+    css = None
+    for name, response in _pages(sqlite_client):
+        size = wire_size(response)  # error pages travel uncompressed, and still fit
+        css = css or css_size(sqlite_client, response.text)
+        assert size <= HTML_BUDGET, f"{name}: {size} B of HTML"
+        assert size + css <= FIRST_SCREEN_BUDGET, f"{name}: {size} + {css} B first screen"
+
+
+@pytest.mark.parametrize("language", ["sq", "en"])
+def test_every_step_fragment_within_budget(sqlite_client, language):
+    sqlite_client.get(f"/language/{language}?next=/")
+    token = start(sqlite_client)
+    fragments = [("error", answer(sqlite_client, token, "who", {}, {**HX, **ACCEPT}))]
+    for step, values in ANSWERS:
+        fragments.append((step, answer(sqlite_client, token, step, values, {**HX, **ACCEPT})))
+    for name, response in fragments:
+        body = response.content
+        size = wire_size(response) if response.headers.get("content-encoding") else len(
+            brotli.compress(body, quality=5))
+        assert "<html" not in response.text
+        assert size <= FRAGMENT_BUDGET, f"fragment after {name}: {size} B"
