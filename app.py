@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sys
 from contextlib import asynccontextmanager
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Litestar
@@ -72,6 +73,11 @@ def page_title(title: str, errors: dict | None = None) -> str:
     return f"{prefix}{title} – {get_settings().profile.short_name}"
 
 
+def local_time(moment, pattern: str = "%d.%m.%Y %H:%M") -> str:
+    """A stored UTC time as the helpline's local time."""
+    return moment.astimezone(ZoneInfo(get_settings().profile.timezone)).strftime(pattern)
+
+
 def template_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader([BASE_DIR / "templates", BASE_DIR / "components"]),
@@ -86,6 +92,7 @@ def template_environment() -> Environment:
         lambda s, p, n: i18n.translations(i18n.current_language.get()).ngettext(s, p, n),
         newstyle=True,
     )
+    env.filters["local_time"] = local_time
     env.globals.update(
         static=assets.static_url,
         profile=get_settings().profile,

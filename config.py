@@ -46,6 +46,7 @@ class Profile:
     default_language: str
     neutral_exit_url: str
     theme_color: str
+    timezone: str
     emergency: tuple[Emergency, ...]
     counties: tuple[County, ...]
     service_kinds: tuple[str, ...]
@@ -75,6 +76,7 @@ def load_profile(path: Path) -> Profile:
         default_language=data["default_language"],
         neutral_exit_url=os.environ.get("RAPORTO_EXIT_URL", data["neutral_exit_url"]),
         theme_color=data["theme_color"],
+        timezone=data.get("timezone", "UTC"),
         emergency=tuple(Emergency(e["number"], e["kind"]) for e in data["emergency"]),
         counties=counties,
         service_kinds=tuple(data["service_kinds"]),
