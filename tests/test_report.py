@@ -6,7 +6,7 @@ import pytest
 
 from db.tables import Draft, Report, ReportEvent
 from tests.dbutil import rows as _rows, run
-from tests.journey import (ANSWERS, HX, answer, csrf, fill_all, h1, hidden, receipt_code, report,
+from tests.journey import (ANSWERS, HX, answer, fill_all, h1, hidden, receipt_code, report,
                            send, start)
 
 
