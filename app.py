@@ -9,10 +9,11 @@ from contextlib import asynccontextmanager
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import ClientException
 from litestar.logging import LoggingConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -50,14 +51,9 @@ def language_middleware(app: ASGIApp) -> ASGIApp:
     profile = get_settings().profile
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        language = profile.default_language
-        if scope["type"] == "http":
-            for name, value in scope["headers"]:
-                if name == b"cookie":
-                    for part in value.decode("latin-1").split(";"):
-                        key, _, chosen = part.strip().partition("=")
-                        if key == "rp_lang" and chosen in profile.languages:
-                            language = chosen
+        cookies = b"".join(v for k, v in scope.get("headers", ()) if k == b"cookie")
+        language = i18n.language_from_cookies(cookies.decode("latin-1"), profile.languages,
+                                              profile.default_language)
         token = i18n.current_language.set(language)
         try:
             await app(scope, receive, send)
@@ -76,6 +72,24 @@ def page_title(title: str, errors: dict | None = None) -> str:
 def local_time(moment, pattern: str = "%d.%m.%Y %H:%M") -> str:
     """A stored UTC time as the helpline's local time."""
     return moment.astimezone(ZoneInfo(get_settings().profile.timezone)).strftime(pattern)
+
+
+def form_guard_middleware(app: ASGIApp) -> ASGIApp:
+    """Parses a sent form once, before CSRF reads it (on any method): a form that cannot be decoded (bad UTF-8,
+    an unknown charset) is a clear 400 page, never a 500. Litestar caches the parsed form."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope, receive)
+            content_type = request.headers.get("content-type", "")
+            if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+                try:
+                    await request.form()
+                except (ValueError, LookupError) as error:
+                    raise ClientException("the form could not be read") from error
+        await app(scope, receive, send)
+
+    return middleware
 
 
 def template_environment() -> Environment:
@@ -126,7 +140,7 @@ def create_app() -> Litestar:
         route_handlers=[*pages.ROUTES, *report.ROUTES, *followup.ROUTES, assets.serve_static],
         plugins=[HTMXPlugin()],
         lifespan=[database],
-        middleware=[language_middleware],
+        middleware=[language_middleware, form_guard_middleware],
         before_send=[security_headers],
         template_config=TemplateConfig(
             instance=JinjaTemplateEngine.from_environment(template_environment())),

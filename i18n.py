@@ -34,6 +34,15 @@ def translations(language: str) -> NullTranslations:
     return Translations(buffer)
 
 
+def language_from_cookies(cookie_header: str, languages, default: str) -> str:
+    """The language cookie's value when it names one of ours, else the default."""
+    for part in cookie_header.split(";"):
+        key, _, chosen = part.strip().partition("=")
+        if key == "rp_lang" and chosen in languages:
+            return chosen
+    return default
+
+
 def gettext(message: str, **variables: object) -> str:
     text = translations(current_language.get()).gettext(message)
     return text % variables if variables else text

@@ -29,8 +29,8 @@ class Category:
 
 
 ABOUT = (
-    Choice("me", N_("Me")),
-    Choice("other_child", N_("Another child")),
+    Choice("me", N_("About me")),
+    Choice("other_child", N_("About another child")),
     Choice("adult", N_("I am an adult worried about a child")),
 )
 
@@ -111,7 +111,7 @@ STATUSES = (
     Choice("read", N_("A counsellor has read it")),
     Choice("helping", N_("Someone is helping")),
     Choice("referred", N_("Referred to a service that can help")),
-    Choice("closed", N_("Closed")),
+    Choice("closed", N_("Your report is closed")),
 )
 
 SERVICE_KINDS = {

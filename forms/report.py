@@ -157,11 +157,12 @@ def validate(step: str, form, answers: dict, profile: Profile) -> Result:
             result.errors["details"] = N_("Write 5,000 characters or fewer")
         result.values["details"] = details[: MAX_DETAILS * 2]
     elif step == "needs":
-        result.values["needs"] = [n.id for n in v.NEEDS if n.id in form.getall("needs")]
         other = _clean.text(get("needs_other"))
+        chosen = set(form.getall("needs")) | ({"other"} if other else set())
+        result.values["needs"] = [n.id for n in v.NEEDS if n.id in chosen]
         if len(other) > MAX_SHORT:
             result.errors["needs_other"] = N_("Write 500 characters or fewer")
-        result.values["needs_other"] = other[: MAX_SHORT * 2] if "other" in result.values["needs"] else ""
+        result.values["needs_other"] = other[: MAX_SHORT * 2]
     elif step == "contact":
         _validate_contact(form, result)
     return result
@@ -171,11 +172,13 @@ def _validate_contact(form, result: Result) -> None:
     _required_choice("contact", form.get("contact"), v.CONTACT,
                      N_("Choose how we may reach you"), result)
     method = result.values.get("contact")
-    result.values.update(phone=_clean.text(form.get("phone"))[:40],
-                         email=_clean.text(form.get("email"))[:320])
-    if method == "phone" and phone_number(form.get("phone") or "") is None:
+    phone, email = phone_number(form.get("phone")), email_address(form.get("email"))
+    # Store the normalised value when it is valid; otherwise keep what was typed, to show it again.
+    result.values.update(phone=phone or _clean.text(form.get("phone"))[:200],
+                         email=email or _clean.text(form.get("email"))[:400])
+    if method == "phone" and phone is None:
         result.errors["phone"] = N_("Enter a phone number with 8 to 15 digits, like 069 123 4567")
-    if method == "email" and email_address(form.get("email") or "") is None:
+    if method == "email" and email is None:
         result.errors["email"] = N_("Enter an email address, like name@example.com")
 
 

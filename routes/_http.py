@@ -91,7 +91,7 @@ async def read_form(request: Request) -> FormData:
         return FormData()
     try:
         return FormData(await request.form())
-    except (ValueError, UnicodeDecodeError, KeyError):
+    except (ValueError, LookupError):  # UnicodeDecodeError is a ValueError; bad charset a LookupError
         return FormData()
 
 

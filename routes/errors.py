@@ -7,7 +7,9 @@ import logging
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, PermissionDeniedException
 
-from i18n import N_, gettext as _
+from config import get_settings
+from i18n import N_, current_language, language_from_cookies
+from i18n import gettext as _
 from routes._http import render, wants_fragment
 
 logger = logging.getLogger("raporto")
@@ -31,6 +33,10 @@ def _journey_start(path: str) -> str:
 
 
 def handle(request: Request, exc: Exception) -> Response:
+    # Router-level errors (unknown path or method) are raised before the language middleware.
+    profile = get_settings().profile
+    current_language.set(language_from_cookies(request.headers.get("cookie", ""),
+                                               profile.languages, profile.default_language))
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     if status >= 500:
         logger.exception("unhandled error on %s", request.url.path)  # the path only: no client data

@@ -137,6 +137,8 @@ async def answer(request: Request) -> Response:
     if draft is None:
         return _intro(request, expired_draft=True)
     step = form.get("step")
+    if not step:  # not our form (no step field, or not a form at all): change nothing
+        return _step(request, draft)
     if step not in wizard.STEPS or step == "check":
         step = draft.step
     result = wizard.validate(step, form, draft.answers, get_settings().profile)
