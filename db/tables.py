@@ -9,7 +9,35 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.base import OnDelete
 from piccolo.table import Table
+
+
+class Account(Table):
+    """A counsellor, supervisor or admin (our own table: passwords are Argon2id)."""
+
+    id = Serial(primary_key=True)
+    username = Varchar(length=64, unique=True, index=True)
+    display_name = Varchar(length=120)
+    role = Varchar(length=16)  # counsellor | supervisor | admin
+    active = Boolean(default=True)
+    password_hash = Text()
+    failed_attempts = Integer(default=0)
+    locked_until = Timestamptz(null=True, default=None)
+    last_login = Timestamptz(null=True, default=None)
+    language = Varchar(length=8, default="sq")
+    created_at = Timestamptz()
+
+
+class StaffSession(Table):
+    """A signed-in staff member, keyed by the hash of a cookie token; shared by all workers."""
+
+    id = Serial(primary_key=True)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    account = ForeignKey(Account, index=True)
+    created_at = Timestamptz()
+    last_seen = Timestamptz()
+    expires_at = Timestamptz(index=True)  # the absolute limit
 
 
 class Draft(Table):
@@ -45,21 +73,81 @@ class Report(Table):
     contact_value = Varchar(length=320, default="")
     language = Varchar(length=8)
     channel = Varchar(length=16, default="web")
-    status = Varchar(length=16, default="received", index=True)
+    status = Varchar(length=16, default="new", index=True)  # new | open | referred | closed
     referred_kind = Varchar(length=32, default="")
+    assigned_to = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
+    urgency_reason = Text(default="")
     created_at = Timestamptz(index=True)
     updated_at = Timestamptz()
 
 
 class ReportEvent(Table):
-    """The case timeline: status changes and messages, oldest first."""
+    """The case timeline, oldest first. Only the kinds in REPORTER_KINDS ever reach the reporter;
+    `status` events hold the reporter's milestones (received, read, helping, referred, closed)."""
 
     id = Serial(primary_key=True)
     report = ForeignKey(Report, index=True)
-    kind = Varchar(length=24)  # status | reporter_message | counsellor_reply
+    # status | reporter_message | counsellor_reply | internal_note | assigned | urgency | referral
+    kind = Varchar(length=24)
     status = Varchar(length=16, default="")
     body = Text(default="")
+    actor = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
     created_at = Timestamptz()
+
+
+class Service(Table):
+    """The referral directory. `example` marks demo entries, never real organisations."""
+
+    id = Serial(primary_key=True)
+    name = Varchar(length=200)
+    kind = Varchar(length=32)
+    county = Varchar(length=40, default="")
+    municipality = Varchar(length=40, default="")
+    phone = Varchar(length=40, default="")
+    address = Text(default="")
+    hours = Varchar(length=200, default="")
+    public = Boolean(default=False)
+    example = Boolean(default=False)
+    active = Boolean(default=True)
+
+
+class Referral(Table):
+    id = Serial(primary_key=True)
+    report = ForeignKey(Report, index=True)
+    service = ForeignKey(Service)
+    status = Varchar(length=16, default="sent")  # sent | accepted | done | declined
+    note = Text(default="")
+    created_by = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class CannedReply(Table):
+    id = Serial(primary_key=True)
+    language = Varchar(length=8)
+    title = Varchar(length=120)
+    body = Text()
+    active = Boolean(default=True)
+
+
+class AuditEntry(Table):
+    """Append-only from the application: nothing in the app updates or deletes these rows."""
+
+    id = Serial(primary_key=True)
+    at = Timestamptz(index=True)
+    actor = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
+    actor_name = Varchar(length=120, default="")
+    action = Varchar(length=40, index=True)
+    target = Varchar(length=60, default="")
+    detail = Text(default="")
+
+
+class Counter(Table):
+    """Version numbers that let pollers answer 204 when nothing changed (e.g. "inbox")."""
+
+    id = Serial(primary_key=True)
+    name = Varchar(length=40, unique=True)
+    value = Integer(default=0)
 
 
 class FollowupSession(Table):

@@ -14,6 +14,8 @@ from db.tables import Report, ReportEvent
 from services import receipts
 from services._db import keyed_hash, now, write_transaction
 
+# The only timeline entries a reporter ever sees; internal notes and staff actions never are.
+REPORTER_KINDS = ("status", "reporter_message", "counsellor_reply")
 # How long a replayed submission (same idempotency key) still shows its receipt again.
 REPLAY_WINDOW = timedelta(hours=2)
 _REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -99,7 +101,7 @@ async def _insert(answers: dict, idempotency_hash: str, receipt_hash: str, seale
         age_group=answers["age_group"], details=answers.get("details", ""),
         needs=",".join(answers.get("needs", [])), needs_other=answers.get("needs_other", ""),
         contact_method=answers["contact"], contact_value=contact_value, language=language,
-        status="received", created_at=moment, updated_at=moment,
+        status="new", created_at=moment, updated_at=moment,
     )
     async with write_transaction():
         # Sealed receipts are only for replays shortly after sending: forget older ones.
@@ -143,12 +145,15 @@ class ReporterView:
 
 
 async def reporter_view(report_id: int) -> ReporterView:
-    report = await Report.select(Report.status, Report.referred_kind, Report.created_at).where(
+    report = await Report.select(Report.referred_kind, Report.created_at).where(
         Report.id == report_id).first()
-    events = await ReportEvent.select().where(ReportEvent.report == report_id).order_by(ReportEvent.id)
-    reached = {e["status"]: e["created_at"] for e in events if e["kind"] == "status"}
+    events = await ReportEvent.select().where(
+        (ReportEvent.report == report_id) & ReportEvent.kind.is_in(list(REPORTER_KINDS))
+    ).order_by(ReportEvent.id)
+    milestones_seen = [e for e in events if e["kind"] == "status"]
+    reached = {e["status"]: e["created_at"] for e in milestones_seen}
     order = [s.id for s in v.STATUSES]
-    current = order.index(report["status"])
+    current = order.index(milestones_seen[-1]["status"]) if milestones_seen else 0
     milestones = tuple(
         Milestone(s.id, s.label, i <= current, reached.get(s.id)) for i, s in enumerate(v.STATUSES)
         if s.id != "referred" or "referred" in reached
@@ -157,7 +162,7 @@ async def reporter_view(report_id: int) -> ReporterView:
         Message("reporter" if e["kind"] == "reporter_message" else "counsellor", e["body"], e["created_at"])
         for e in events if e["kind"] in ("reporter_message", "counsellor_reply")
     )
-    return ReporterView(report["status"], report["referred_kind"], report["created_at"],
+    return ReporterView(order[current], report["referred_kind"], report["created_at"],
                         milestones, messages)
 
 

@@ -36,6 +36,28 @@
     if (progress) progress.textContent = progress.getAttribute("data-i18n-progress").replace("%(n)s", presses);
   });
 
+  /* In-page links (error summary, skip link) move focus without adding a history entry, and
+     links between our own pages replace the entry: Back never walks into the site. */
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[href]");
+    if (!link || event.defaultPrevented || event.button !== 0 ||
+        event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    var href = link.getAttribute("href");
+    if (href.charAt(0) === "#") {
+      var target = document.getElementById(href.slice(1));
+      if (!target) return;
+      event.preventDefault();
+      if (!/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(target.tagName) && !target.hasAttribute("tabindex")) {
+        target.setAttribute("tabindex", "-1");
+      }
+      target.focus();
+      target.scrollIntoView({block: "center"});
+    } else if (href.charAt(0) === "/" && href.charAt(1) !== "/") {
+      event.preventDefault();
+      window.location.replace(link.href);
+    }
+  });
+
   /* Widgets keyed on data-module, set up on load and in every htmx swap. */
   var modules = {
     "char-count": function (area) {

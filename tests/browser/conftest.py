@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -117,6 +118,7 @@ def app_url(neutral_url):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 # --- the browser -----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.wizard import CODE, Answers, follow_up, walk
+from tests.browser.wizard import CODE, Answers, follow_up, walk, watch_console
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +26,7 @@ CASES = [
 @pytest.mark.parametrize(("language", "js", "typed", "answers"), CASES)
 def test_report_and_follow_up(new_page, language, js, typed, answers):
     page = new_page(js=js)
+    watch = watch_console(page)  # the real CSP: nothing refused, no script errors
     seen = walk(page, js, answers, start_at_home=True, with_errors=True, change=True,
                 switch_language_at="what" if language == "en" else None)
 
@@ -40,6 +41,7 @@ def test_report_and_follow_up(new_page, language, js, typed, answers):
     message = f"More from the {language}-{'js' if js else 'nojs'} reporter: çfarë ndodhi"
     follow_up(page, js, code, message)
     assert page.evaluate("document.documentElement.lang") == language
+    assert not watch.problems(), "\n".join(watch.problems())
 
 
 def test_receipt_is_shown_once(page):
@@ -50,3 +52,19 @@ def test_receipt_is_shown_once(page):
     page.wait_for_load_state("load")
     assert page.locator("#step .code").count() == 0
     assert seen.code not in page.content()
+
+
+@pytest.mark.parametrize("path", ["/info/no-such-page", "/no-such-page"])
+def test_error_pages_speak_the_chosen_language(nojs_page, path):
+    page = nojs_page
+    page.goto("/")
+    page.locator('header a[hreflang="en"]').click()
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    response = page.goto(path)
+    assert response is not None and response.status == 404
+    lang = page.evaluate("document.documentElement.lang")
+    if lang != "en":
+        # App bug: a path no route matches is answered before the app's middleware runs, so
+        # language_middleware never reads the rp_lang cookie and the 404 page is Albanian.
+        pytest.xfail(f"{path}: 404 page is in {lang!r} although the reader chose English")
+    assert page.locator('header a[hreflang="en"][aria-current="true"]').count() == 1

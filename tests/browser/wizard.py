@@ -32,20 +32,19 @@ _SETTLED = """() => !document.querySelector('.htmx-request, .htmx-swapping, .htm
 
 
 def selector(state: str) -> str:
-    base = state.split(":error")[0]
-    if base in STEPS:
-        css = f'#step input[name="step"][value="{base}"]'
-    else:
-        css = STATE_SELECTORS[base]
+    """The CSS selector of a state: a step name, "check", "receipt"...; "<state>:error" too."""
     if state.endswith(":error"):
-        css = ".error-summary"
-    return css
+        return ".error-summary"
+    if state in STEPS:
+        return f'#step input[name="step"][value="{state}"]'
+    return STATE_SELECTORS[state]
 
 
 def wait_state(page, state: str, js: bool) -> None:
+    """Until the page is in that state, loaded, and (with JS) htmx has settled."""
     page.locator(selector(state)).first.wait_for(state="attached")
     if state.endswith(":error"):
-        page.locator(selector(state.split(":error")[0])).first.wait_for(state="attached")
+        page.locator(selector(state.removesuffix(":error"))).first.wait_for(state="attached")
     page.wait_for_load_state("load")
     if js:
         page.wait_for_function(_SETTLED)
@@ -150,6 +149,7 @@ def walk(page, js: bool, answers: Answers | None = None,
         page.check(f'input[name="categories"][value="{category}"]')
     proceed("danger")
 
+    assert not emergency_card_visible(page), "the emergency card shows before any answer"
     page.check(f'input[name="in_danger"][value="{a.in_danger}"]')
     if js and a.in_danger in ("yes", "not_sure"):
         # With JS the emergency numbers appear at once, before Continue.
@@ -188,11 +188,17 @@ def walk(page, js: bool, answers: Answers | None = None,
     proceed("check")
 
     if change:
+        def when_answer() -> str:
+            row = page.locator("#step dl.summary > div", has=page.locator('button[value="when"]'))
+            return row.locator("dd").first.inner_text().strip()
+
+        before = when_answer()
         page.locator('#step form[action="/report/change"] button[value="when"]').click()
         state("when")
         assert page.locator(f'input[name="happened"][value="{a.happened}"]').is_checked()
         page.check('input[name="happened"][value="ongoing"]')
-        proceed("check")
+        proceed("check")  # straight back to check-your-answers, not on to the next step
+        assert when_answer() != before, "the changed answer is not shown"
 
     page.locator('#step form[action="/report/send"] button.button').click()
     state("receipt")
@@ -205,10 +211,10 @@ def follow_up(page, js: bool, code: str, message: str,
               empty_code: bool = False, from_receipt: bool = True) -> None:
     """/check: enter the code, see the timeline, add information."""
 
-    def state(name: str) -> None:
+    def state(name: str, report_as: str | None = None) -> None:
         wait_state(page, name, js)
         if on_state:
-            on_state(name)
+            on_state(report_as or name)
 
     if from_receipt:
         page.locator('#step a[href="/check"]').click()
@@ -223,16 +229,12 @@ def follow_up(page, js: bool, code: str, message: str,
     if empty_code:
         submit_code("")
         page.locator("#check .error-summary").wait_for(state="attached")
-        state("check:code")
-        if on_state:
-            on_state("check:empty-code")
+        state("check:code", "check:empty-code")
     if wrong_code:
         wrong = "0000 0000 0000 0000" if code.replace(" ", "").replace("-", "") != "0" * 16 else "1" * 16
         submit_code(wrong)
         page.locator("#check .error-summary").wait_for(state="attached")
-        state("check:code")
-        if on_state:
-            on_state("check:wrong-code")
+        state("check:code", "check:wrong-code")
     submit_code(code)
     state("check:report")
     assert page.url.endswith(CHECK), page.url
@@ -242,6 +244,27 @@ def follow_up(page, js: bool, code: str, message: str,
     page.fill("#message", message)
     page.locator('#check form[action="/check/add"] button.button').click()
     page.locator("#check .messages li", has_text=message).wait_for(state="visible")
-    wait_state(page, "check:report", js)
-    if on_state:
-        on_state("check:added")
+    state("check:report", "check:added")
+
+
+@dataclass
+class ConsoleWatch:
+    """CSP violations and uncaught script errors reported while a page was in use."""
+    csp: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        return [f"CSP: {m}" for m in self.csp] + [f"script error: {m}" for m in self.errors]
+
+
+def watch_console(page) -> ConsoleWatch:
+    watch = ConsoleWatch()
+
+    def on_console(message) -> None:
+        text = message.text
+        if "Content Security Policy" in text or "Content-Security-Policy" in text:
+            watch.csp.append(f"{text} ({page.url})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: watch.errors.append(f"{error} ({page.url})"))
+    return watch
