@@ -7,35 +7,21 @@ needed. Without Chromium or Playwright the browser tests skip locally and fail i
 from __future__ import annotations
 
 import http.server
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import need
+from tests.server import running_app
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 NARROW = {"width": 320, "height": 640}
 TIMEOUT_MS = 10_000
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- the neutral site the quick exit goes to -------------------------------------------------
@@ -72,53 +58,12 @@ def neutral_url():
 
 # --- the app ---------------------------------------------------------------------------------
 
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the app exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"the app did not answer on {url} within {seconds} s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="session")
 def app_url(neutral_url):
     """`app.py migrate` then `app.py serve` on a free port, against a fresh data folder."""
-    data = Path(tempfile.mkdtemp(prefix="raporto-browser-"))
-    port = free_port()
-    env = {**os.environ,
-           "RAPORTO_DATA": str(data),
-           "RAPORTO_SECRET": "browser-test-secret",
-           "RAPORTO_EXIT_URL": neutral_url,
-           "HOST": "127.0.0.1",
-           "PORT": str(port),
-           "PYTHONUNBUFFERED": "1"}
-    env.pop("DATABASE_URL", None)
-    log = data / "server.log"
-    migrate = subprocess.run([sys.executable, "app.py", "migrate"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=60)
-    assert migrate.returncode == 0, f"migrate failed:\n{migrate.stdout}\n{migrate.stderr}"
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "app.py", "serve"], cwd=ROOT, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base + "/", process, log)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        shutil.rmtree(data, ignore_errors=True)
+    with running_app(RAPORTO_EXIT_URL=neutral_url, RAPORTO_SECRET="browser-test-secret") as server:
+        yield server.url
+    shutil.rmtree(server.data, ignore_errors=True)
 
 
 # --- the browser -----------------------------------------------------------------------------

@@ -48,22 +48,7 @@ def test_no_axe_violation_anywhere(axe_page, language):
         page.wait_for_load_state("load")
         check(path)
 
-    if found and all(known(v, node) for vs in found.values() for v in vs for node in v["nodes"]):
-        # App bug (moderate, best-practice rule `region`): the quick-exit skip link, the
-        # skip link and the sticky exit bar sit outside every landmark. Any other violation
-        # fails the test; once the layout is fixed, this passes.
-        pytest.xfail(summarise(language, found))
     assert not found, summarise(language, found)
-
-
-# Known app bug: content outside landmarks in layout.html (see the xfail above).
-KNOWN_REGION_TARGETS = {
-    '.skip[href$="exit"][data-module="quick-exit"]', 'a[href$="#main"]', ".hint-exit",
-    ".quick-exit"}
-
-
-def known(violation: dict, node: dict) -> bool:
-    return violation["id"] == "region" and " ".join(map(str, node["target"])) in KNOWN_REGION_TARGETS
 
 
 def summarise(language: str, found: dict[str, list[dict]]) -> str:

@@ -87,10 +87,8 @@ def test_focus_url_and_history_after_every_swap(page, language):
     assert {"who:error", "check", "receipt", "check:wrong-code", "check:report",
             "check:added"} <= set(states), states
     assert not problems, "\n".join(problems)
-    if title_problems:
-        # App bug: the <title> in each fragment is inside #step / #check, so htmx 2 does not
-        # lift it into document.title (it only does so for a <title> at the fragment's root).
-        pytest.xfail("document.title does not follow htmx swaps:\n" + "\n".join(title_problems))
+    # htmx lifts a <title> only from the fragment's root into document.title.
+    assert not title_problems, "document.title does not follow htmx swaps:\n" + "\n".join(title_problems)
 
 
 def test_status_region_exists_before_any_swap(nojs_page, page):

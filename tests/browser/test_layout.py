@@ -61,13 +61,6 @@ def test_no_horizontal_scroll_at_320px(new_page, js):
     message = "horizontal scrolling at 320 px:\n" + "\n".join(
         f"  {state}: scrollWidth {p['scrollWidth']} > clientWidth {p['clientWidth']}; "
         f"wide elements: {', '.join(p['widest'])}" for state, p in found.items())
-    if set(found) == {"check:long-word"} and all(
-            w.startswith("dd") for w in found["check:long-word"]["widest"]):
-        # App bug: on check-your-answers each row is a flex container and a <dd> flex item
-        # keeps min-width:auto (its min-content width); overflow-wrap:break-word does not lower
-        # min-content, so one long word widens the page. Fix in app.css:
-        # `.summary dt,.summary dd{min-width:0}` or `overflow-wrap:anywhere` on the answers.
-        pytest.xfail(message)
     assert not found, message
 
 
