@@ -24,7 +24,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 import i18n
 import vocabulary
 from config import BASE_DIR, get_settings
-from routes import assets, errors, followup, pages, report
+from routes import assets, errors, followup, pages, report, staff
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
        "connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; "
@@ -137,7 +137,8 @@ def create_app() -> Litestar:
     settings = get_settings()
     assets.manifest()  # hash and compress static files once, at start-up
     return Litestar(
-        route_handlers=[*pages.ROUTES, *report.ROUTES, *followup.ROUTES, assets.serve_static],
+        route_handlers=[*pages.ROUTES, *report.ROUTES, *followup.ROUTES, *staff.ROUTES,
+                        assets.serve_static],
         plugins=[HTMXPlugin()],
         lifespan=[database],
         middleware=[language_middleware, form_guard_middleware],
@@ -166,6 +167,52 @@ def migrate() -> None:
         sys.exit(result.message)
 
 
+def _ask_password() -> str:
+    from getpass import getpass
+
+    from services.accounts import password_problem
+
+    while True:
+        password = getpass("Password (at least 12 characters): ")
+        if problem := password_problem(password):
+            print(i18n.gettext(problem))
+        elif getpass("Password again: ") != password:
+            print("The two passwords differ.")
+        else:
+            return password
+
+
+def create_admin() -> None:
+    """`python app.py create-admin`: the first administrator, asked for at the terminal."""
+    from services import accounts
+
+    username = input("Username: ").strip()
+    display_name = input("Display name: ").strip()
+    try:
+        asyncio.run(accounts.create(username, display_name, "admin", _ask_password()))
+    except accounts.AccountError as error:
+        sys.exit(i18n.gettext(error.message))
+    print(f"Administrator {accounts.normalise_username(username)!r} created.")
+
+
+def reset_password() -> None:
+    """`python app.py reset-password USERNAME`: a new password, asked for at the terminal."""
+    from db.tables import Account
+    from services import accounts
+
+    if len(sys.argv) < 3:
+        sys.exit("usage: python app.py reset-password USERNAME")
+    username = accounts.normalise_username(sys.argv[2])
+    row = asyncio.run(Account.select(Account.id).where(Account.username == username).first())
+    if row is None:
+        sys.exit(f"No account {username!r}.")
+    try:
+        asyncio.run(accounts.set_password(row["id"], _ask_password()))
+    except accounts.AccountError as error:
+        sys.exit(i18n.gettext(error.message))
+    print(f"Password of {username!r} changed; its sessions were signed out.")
+
+
 def serve() -> None:
     import uvicorn
 
@@ -178,4 +225,6 @@ def serve() -> None:
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
     command = sys.argv[1] if len(sys.argv) > 1 else "serve"
-    {"migrate": migrate, "serve": serve}.get(command, lambda: sys.exit(f"unknown command {command}"))()
+    commands = {"migrate": migrate, "serve": serve, "create-admin": create_admin,
+                "reset-password": reset_password}
+    commands.get(command, lambda: sys.exit(f"unknown command {command}"))()

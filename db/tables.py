@@ -77,6 +77,7 @@ class Report(Table):
     referred_kind = Varchar(length=32, default="")
     assigned_to = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
     urgency_reason = Text(default="")
+    gender = Varchar(length=16, default="")  # recorded by staff when known: girl | boy | other
     created_at = Timestamptz(index=True)
     updated_at = Timestamptz()
 

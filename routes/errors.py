@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.response import Redirect
 
 from config import get_settings
 from i18n import N_, current_language, language_from_cookies
@@ -29,10 +30,14 @@ HEADINGS = {
 def _journey_start(path: str) -> str:
     """Where "continue" goes after an error: the start of the journey the request was in."""
     first = path.strip("/").split("/", 1)[0]
-    return "/" + first if first in {"report", "check"} else "/"
+    return "/" + first if first in {"report", "check", "staff"} else "/"
 
 
 def handle(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, NotAuthorizedException):  # not signed in (or the session ran out)
+        if wants_fragment(request):
+            return Response(b"", status_code=200, headers={"HX-Redirect": "/staff/login"})
+        return Redirect("/staff/login", status_code=303)
     # Router-level errors (unknown path or method) are raised before the language middleware.
     profile = get_settings().profile
     current_language.set(language_from_cookies(request.headers.get("cookie", ""),

@@ -83,6 +83,20 @@
       radios.forEach(function (radio) { radio.addEventListener("change", sync); });
       sync();
     },
+    "session-timeout": function (box) {
+      var warnAfter = (+box.getAttribute("data-idle-seconds") - 300) * 1000, timer;
+      function arm() {
+        box.querySelector("[role=alert]").hidden = true;
+        box.querySelector("form").hidden = true;
+        window.clearTimeout(timer);
+        timer = window.setTimeout(function () {
+          box.querySelector("[role=alert]").hidden = false;
+          box.querySelector("form").hidden = false;
+        }, warnAfter);
+      }
+      document.addEventListener("htmx:afterRequest", arm);
+      arm();
+    },
     "danger": function (group) {
       var card = document.getElementById(group.getAttribute("data-card"));
       group.addEventListener("change", function (event) {

@@ -10,6 +10,7 @@ from piccolo.columns.column_types import Timestamptz
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
+from piccolo.engine import engine_finder
 from piccolo.table import Table
 
 
@@ -1242,6 +1243,28 @@ async def forwards():
     )
 
     manager.add_column(
+        table_class_name="Report",
+        tablename="report",
+        column_name="gender",
+        db_column_name="gender",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 16,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
         table_class_name="ReportEvent",
         tablename="report_event",
         column_name="actor",
@@ -1264,6 +1287,21 @@ async def forwards():
         },
         schema=None,
     )
+
+    # SQLite cannot ALTER a column's default, and Piccolo sends defaults itself on insert; the
+    # change is recorded for PostgreSQL (and for the auto-migration snapshot, made there).
+    if engine_finder().engine_type == "postgres":
+        manager.alter_column(
+            table_class_name="Report",
+            tablename="report",
+            column_name="status",
+            db_column_name="status",
+            params={"default": "new"},
+            old_params={"default": "received"},
+            column_class=Varchar,
+            old_column_class=Varchar,
+            schema=None,
+        )
 
     async def staff_statuses():
         """Report.status now holds the staff workflow; the reporter's milestones are events."""
