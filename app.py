@@ -24,7 +24,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 import i18n
 import vocabulary
 from config import BASE_DIR, get_settings
-from routes import assets, errors, followup, pages, report, staff
+from routes import assets, case, errors, followup, inbox, pages, report, staff
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
        "connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; "
@@ -138,7 +138,7 @@ def create_app() -> Litestar:
     assets.manifest()  # hash and compress static files once, at start-up
     return Litestar(
         route_handlers=[*pages.ROUTES, *report.ROUTES, *followup.ROUTES, *staff.ROUTES,
-                        assets.serve_static],
+                        *inbox.ROUTES, *case.ROUTES, assets.serve_static],
         plugins=[HTMXPlugin()],
         lifespan=[database],
         middleware=[language_middleware, form_guard_middleware],

@@ -138,3 +138,36 @@ def ids(choices) -> frozenset[str]:
 
 def by_id(choices, choice_id: str):
     return next((c for c in choices if c.id == choice_id), None)
+
+# The staff workflow of a case.
+STAFF_STATUSES = {
+    "new": N_("New"),
+    "open": N_("Open"),
+    "referred": N_("Referred"),
+    "closed": N_("Closed"),
+}
+
+GENDERS = {"girl": N_("Girl"), "boy": N_("Boy"), "other": N_("Other or unsaid")}
+
+REFERRAL_STATUSES = {
+    "sent": N_("Sent"),
+    "accepted": N_("Accepted"),
+    "done": N_("Done"),
+    "declined": N_("Declined"),
+}
+
+
+def chi_names(category_ids: str) -> list[str]:
+    """Staff see CHI category names: "Violence: Bullying"."""
+    chosen = set(category_ids.split(","))
+    return [f"{c.chi_category}: {c.chi_subcategory}" for c in CATEGORIES if c.id in chosen]
+
+EVENT_KINDS = {
+    "status": N_("Reporter's status"),
+    "reporter_message": N_("Message from the reporter"),
+    "counsellor_reply": N_("Reply to the reporter"),
+    "internal_note": N_("Internal note"),
+    "assigned": N_("Assigned"),
+    "urgency": N_("Urgency changed"),
+    "referral": N_("Referral updated"),
+}

@@ -203,3 +203,56 @@ async def sign_out(token: str | None, user: StaffUser | None) -> None:
             await StaffSession.delete().where(StaffSession.token_hash == keyed_hash("staff", token))
             if user:
                 await audit.record(user, "signout", f"account:{user.id}")
+
+
+# --- Administration: listing accounts, roles and access (used by routes/admin.py). ---
+
+_LISTED = (Account.id, Account.username, Account.display_name, Account.role, Account.active,
+           Account.last_login, Account.locked_until, Account.created_at)
+
+
+async def list_accounts() -> list[dict]:
+    """Every account, active first, without password hashes."""
+    return await Account.select(*_LISTED).order_by(Account.active, ascending=False).order_by(
+        Account.username)
+
+
+async def get_account(account_id: int) -> dict | None:
+    return await Account.select(*_LISTED).where(Account.id == account_id).first()
+
+
+async def set_role(account_id: int, role: str, actor: StaffUser) -> None:
+    """Change a role; an admin may not demote themself (so one admin always remains)."""
+    if role not in ROLES:
+        raise AccountError("role", N_("Choose a role"))
+    if account_id == actor.id and role != actor.role:
+        raise AccountError("role", N_("You cannot change your own role. Ask another administrator."))
+    async with write_transaction():
+        row = await Account.select(Account.role).where(Account.id == account_id).first()
+        if row is None:
+            raise AccountError("role", N_("No such account"))
+        if row["role"] != role:
+            await Account.update({Account.role: role}).where(Account.id == account_id)
+            await audit.record(actor, "account.role", f"account:{account_id}",
+                               f"{row['role']} -> {role}")
+
+
+async def set_active(account_id: int, active: bool, actor: StaffUser) -> None:
+    """Deactivate (ending every session of the account at once) or reactivate an account."""
+    if account_id == actor.id and not active:
+        raise AccountError("active", N_("You cannot deactivate your own account. "
+                                        "Ask another administrator."))
+    async with write_transaction():
+        row = await Account.select(Account.active).where(Account.id == account_id).first()
+        if row is None:
+            raise AccountError("active", N_("No such account"))
+        if row["active"] == active:
+            return
+        values = {Account.active: active}
+        if active:  # a fresh start: no lock-out carried over from before
+            values.update({Account.failed_attempts: 0, Account.locked_until: None})
+        await Account.update(values).where(Account.id == account_id)
+        if not active:
+            await StaffSession.delete().where(StaffSession.account == account_id)
+        await audit.record(actor, "account.reactivate" if active else "account.deactivate",
+                           f"account:{account_id}")

@@ -11,7 +11,7 @@ from asyncpg.exceptions import UniqueViolationError
 
 import vocabulary as v
 from db.tables import Report, ReportEvent
-from services import receipts
+from services import inbox, receipts
 from services._db import keyed_hash, now, write_transaction
 
 # The only timeline entries a reporter ever sees; internal notes and staff actions never are.
@@ -109,6 +109,7 @@ async def _insert(answers: dict, idempotency_hash: str, receipt_hash: str, seale
             (Report.receipt_sealed.is_not_null()) & (Report.created_at < moment - REPLAY_WINDOW))
         await report.save()
         await ReportEvent(report=report.id, kind="status", status="received", created_at=moment).save()
+        await inbox.bump()
     return report.id
 
 
@@ -171,3 +172,4 @@ async def add_reporter_message(report_id: int, body: str) -> None:
     async with write_transaction():
         await ReportEvent(report=report_id, kind="reporter_message", body=body, created_at=moment).save()
         await Report.update({Report.updated_at: moment}).where(Report.id == report_id)
+        await inbox.bump()

@@ -1,0 +1,125 @@
+"""The services directory (where counsellors refer children) and the canned replies.
+
+Admins edit both; counsellors read them through `services_for` and `canned_replies`.
+A service with no county is national; with a county and no municipality it serves the county.
+"""
+
+from __future__ import annotations
+
+from db.tables import CannedReply, Service
+from services import audit
+from services._db import write_transaction
+from services.accounts import StaffUser
+
+SERVICE_FIELDS = ("name", "kind", "county", "municipality", "phone", "address", "hours",
+                  "public", "example", "active")
+CANNED_FIELDS = ("language", "title", "body")
+NATIONAL = "national"  # the list filter for services with no county
+
+
+def _values(table, fields: tuple[str, ...], values: dict) -> dict:
+    """Column -> value for the editable fields only: nothing else can be written through here."""
+    return {getattr(table, name): values[name] for name in fields if name in values}
+
+
+# --- Services ---
+
+async def list_services(county: str = "") -> list[dict]:
+    """All services, inactive ones included; `county` narrows to one county or to NATIONAL."""
+    query = Service.select().order_by(Service.county).order_by(Service.municipality).order_by(
+        Service.name)
+    if county:
+        query = query.where(Service.county == ("" if county == NATIONAL else county))
+    return await query
+
+
+async def get_service(service_id: int) -> dict | None:
+    return await Service.select().where(Service.id == service_id).first()
+
+
+async def create_service(values: dict, actor: StaffUser) -> int:
+    async with write_transaction():
+        service = Service(**{name: values[name] for name in SERVICE_FIELDS if name in values})
+        await service.save()
+        await audit.record(actor, "service.create", f"service:{service.id}", service.name)
+    return service.id
+
+
+async def update_service(service_id: int, values: dict, actor: StaffUser) -> bool:
+    """Save an edited service; False when there is no such service."""
+    async with write_transaction():
+        if not await Service.exists().where(Service.id == service_id):
+            return False
+        await Service.update(_values(Service, SERVICE_FIELDS, values)).where(
+            Service.id == service_id)
+        await audit.record(actor, "service.update", f"service:{service_id}",
+                           values.get("name", ""))
+    return True
+
+
+async def deactivate_service(service_id: int, actor: StaffUser) -> bool:
+    return await update_service(service_id, {"active": False}, actor)
+
+
+async def services_for(county: str, municipality: str) -> list[dict]:
+    """Active services that serve a place: its municipality's, its county's, then national ones."""
+    place = Service.county == ""
+    if county:
+        place = place | ((Service.county == county) & (Service.municipality == ""))
+        if municipality:
+            place = place | ((Service.county == county) & (Service.municipality == municipality))
+    rows = await Service.select().where(Service.active == True).where(place).order_by(  # noqa: E712
+        Service.kind).order_by(Service.name)
+    # Most local first: a counsellor looks for the help nearest to the child.
+    return sorted(rows, key=lambda row: (not row["municipality"], not row["county"]))
+
+
+# --- Canned replies ---
+
+async def list_canned(language: str = "") -> list[dict]:
+    """All canned replies, inactive ones included, optionally of one language."""
+    query = CannedReply.select().order_by(CannedReply.language).order_by(CannedReply.title)
+    if language:
+        query = query.where(CannedReply.language == language)
+    return await query
+
+
+async def get_canned(canned_id: int) -> dict | None:
+    return await CannedReply.select().where(CannedReply.id == canned_id).first()
+
+
+async def create_canned(values: dict, actor: StaffUser) -> int:
+    async with write_transaction():
+        reply = CannedReply(**{name: values[name] for name in CANNED_FIELDS})
+        await reply.save()
+        await audit.record(actor, "canned.create", f"canned:{reply.id}",
+                           f"{reply.language}: {reply.title}")
+    return reply.id
+
+
+async def update_canned(canned_id: int, values: dict, actor: StaffUser,
+                        action: str = "canned.update") -> bool:
+    """Save an edited reply (or just its `active` flag); False when there is no such reply."""
+    async with write_transaction():
+        if not await CannedReply.exists().where(CannedReply.id == canned_id):
+            return False
+        await CannedReply.update(_values(CannedReply, (*CANNED_FIELDS, "active"), values)).where(
+            CannedReply.id == canned_id)
+        await audit.record(actor, action, f"canned:{canned_id}", values.get("title", ""))
+    return True
+
+
+async def set_canned_active(canned_id: int, active: bool, actor: StaffUser) -> bool:
+    action = "canned.reactivate" if active else "canned.deactivate"
+    return await update_canned(canned_id, {"active": active}, actor, action)
+
+
+async def deactivate_canned(canned_id: int, actor: StaffUser) -> bool:
+    return await set_canned_active(canned_id, False, actor)
+
+
+async def canned_replies(language: str) -> list[dict]:
+    """The active replies a counsellor can insert, in one language, by title."""
+    return await CannedReply.select(CannedReply.id, CannedReply.title, CannedReply.body).where(
+        (CannedReply.language == language) & (CannedReply.active == True)  # noqa: E712
+    ).order_by(CannedReply.title)
