@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test migrate install messages bench clean
+.PHONY: run test migrate install messages bench clean admin
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "Python 3.11 is needed ($(PY) not found)"; exit 1; }
@@ -25,6 +25,9 @@ migrate: $(STAMP)
 
 run: migrate
 	$(BIN)/python app.py serve
+
+admin: migrate
+	$(BIN)/python app.py create-admin
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
