@@ -10,8 +10,8 @@ _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def text(value: str | None, multiline: bool = False) -> str:
-    value = unicodedata.normalize("NFC", (value or "").replace("\r\n", "\n").replace("\r", "\n"))
-    value = _UNSAFE.sub("", value)
+    value = _UNSAFE.sub("", (value or "").replace("\r\n", "\n").replace("\r", "\n"))
+    value = unicodedata.normalize("NFC", value)  # after removal, so the result stays NFC
     if not multiline:
         value = " ".join(value.split())
     return value.strip()

@@ -32,7 +32,7 @@ def more_information(form) -> Result:
         result.errors["message"] = N_("Write what you want to add")
     elif len(message) > MAX_DETAILS:
         result.errors["message"] = N_("Write 5,000 characters or fewer")
-    result.values["message"] = message[: MAX_DETAILS * 2]
+    result.values["message"] = message
     return result
 
 

@@ -155,14 +155,14 @@ def validate(step: str, form, answers: dict, profile: Profile) -> Result:
         details = _clean.text(get("details"), multiline=True)
         if len(details) > MAX_DETAILS:
             result.errors["details"] = N_("Write 5,000 characters or fewer")
-        result.values["details"] = details[: MAX_DETAILS * 2]
+        result.values["details"] = details  # all of it, even too long: shown again, never cut
     elif step == "needs":
         other = _clean.text(get("needs_other"))
         chosen = set(form.getall("needs")) | ({"other"} if other else set())
         result.values["needs"] = [n.id for n in v.NEEDS if n.id in chosen]
         if len(other) > MAX_SHORT:
             result.errors["needs_other"] = N_("Write 500 characters or fewer")
-        result.values["needs_other"] = other[: MAX_SHORT * 2]
+        result.values["needs_other"] = other
     elif step == "contact":
         _validate_contact(form, result)
     return result

@@ -45,7 +45,7 @@ async def page(request: Request) -> Response:
 async def enter_code(request: Request) -> Response:
     form = await read_form(request)
     result = forms.receipt(form)
-    values = {"code": form.get("code")[:100], "pending": form.get("pending")[:10000]}
+    values = {"code": form.get("code")[:100], "pending": form.get("pending")}
     if not result.ok:
         return _code_page(request, values, result.errors, status_code=422)
     browser = request.cookies.get(BROWSER_COOKIE) or "no-cookie"
@@ -72,7 +72,7 @@ async def add(request: Request) -> Response:
     if report_id is None:
         notice = _("For your safety, you were signed out after 30 minutes. Enter your code again "
                    "and we will add your message.")
-        return _code_page(request, {"pending": form.get("message")[:10000]}, notice=notice)
+        return _code_page(request, {"pending": form.get("message")}, notice=notice)
     result = forms.more_information(form)
     if not result.ok:
         return await _report_page(request, report_id, result.values, result.errors, status_code=422)

@@ -141,6 +141,8 @@ async def answer(request: Request) -> Response:
         return _step(request, draft)
     if step not in wizard.STEPS or step == "check":
         step = draft.step
+    if step == "check":  # nothing to answer there: show it again
+        return _step(request, draft)
     result = wizard.validate(step, form, draft.answers, get_settings().profile)
     if not result.ok:
         return _step(request, draft, step, result.values, result.errors, status_code=422)
