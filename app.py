@@ -24,7 +24,8 @@ from piccolo.engine.sqlite import SQLiteEngine
 import i18n
 import vocabulary
 from config import BASE_DIR, get_settings
-from routes import assets, case, errors, followup, inbox, pages, report, staff
+from routes import (admin, admin_directory, assets, case, errors, followup, inbox, pages, report,
+                    staff, supervisor)
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
        "connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; "
@@ -51,7 +52,7 @@ def language_middleware(app: ASGIApp) -> ASGIApp:
     profile = get_settings().profile
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        cookies = b"".join(v for k, v in scope.get("headers", ()) if k == b"cookie")
+        cookies = b"; ".join(v for k, v in scope.get("headers", ()) if k == b"cookie")
         language = i18n.language_from_cookies(cookies.decode("latin-1"), profile.languages,
                                               profile.default_language)
         token = i18n.current_language.set(language)
@@ -138,7 +139,8 @@ def create_app() -> Litestar:
     assets.manifest()  # hash and compress static files once, at start-up
     return Litestar(
         route_handlers=[*pages.ROUTES, *report.ROUTES, *followup.ROUTES, *staff.ROUTES,
-                        *inbox.ROUTES, *case.ROUTES, assets.serve_static],
+                        *inbox.ROUTES, *case.ROUTES, *admin.ROUTES, *admin_directory.ROUTES,
+                        *supervisor.ROUTES, assets.serve_static],
         plugins=[HTMXPlugin()],
         lifespan=[database],
         middleware=[language_middleware, form_guard_middleware],
