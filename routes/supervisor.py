@@ -75,7 +75,7 @@ async def stats_csv(request: Request) -> Response:
         return _stats_page(request, values, errors=errors)
     text = await stats.export(period, staff(request))
     name = f"statistics-{period.start.isoformat()}-{period.end.isoformat()}-{period.group}.csv"
-    return Response(text, media_type="text/csv; charset=utf-8", headers={
+    return Response(text, media_type="text/csv", headers={
         "content-disposition": f'attachment; filename="{name}"', "cache-control": "no-store"})
 
 
