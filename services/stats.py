@@ -263,6 +263,17 @@ def _suppressed(count: int) -> str:
     return f"<{SUPPRESS_BELOW}" if 0 < count < SUPPRESS_BELOW else str(count)
 
 
+def _cells(counts: list[int]) -> list[str]:
+    """Counts of one breakdown for publication: 1-4 become "<5"; when only one cell is hidden,
+    the smallest other count is hidden too ("x"), so the total cannot give it away."""
+    cells = [_suppressed(count) for count in counts]
+    hidden = [i for i, count in enumerate(counts) if 0 < count < SUPPRESS_BELOW]
+    shown = [i for i, count in enumerate(counts) if count >= SUPPRESS_BELOW]
+    if len(hidden) == 1 and shown:
+        cells[min(shown, key=counts.__getitem__)] = "x"
+    return cells
+
+
 def _cell(text: str) -> str:
     """A spreadsheet must never read a key as a formula."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -275,8 +286,9 @@ def to_csv(stats: Stats) -> str:
     writer.writerow(("breakdown", "key", "count"))
     writer.writerow(("total", "reports", _suppressed(stats.total)))
     for breakdown in (stats.series, *stats.breakdowns):
-        writer.writerows((breakdown.name, _cell(row.key), _suppressed(row.count))
-                         for row in breakdown.rows)
+        cells = _cells([row.count for row in breakdown.rows])
+        writer.writerows((breakdown.name, _cell(row.key), cell)
+                         for row, cell in zip(breakdown.rows, cells, strict=True))
     return "\ufeff" + out.getvalue()
 
 

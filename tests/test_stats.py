@@ -209,7 +209,7 @@ def test_csv_export_hides_counts_under_five_and_is_audited(client, backend):
         'attachment; filename="statistics-2003-01-01-2003-03-31-month.csv"')
     rows = csv_rows(response)
     assert rows["total", "reports"] == "6"
-    assert rows["chi_subcategory", "Violence: Bullying"] == "5"
+    assert rows["chi_subcategory", "Violence: Bullying"] == "x"  # hidden too: one lone "<5" beside it
     assert rows["chi_category", "Violence"] == "5"
     assert rows["chi_subcategory", "Violence: Physical violence"] == "<5"
     assert rows["chi_subcategory", "Violence: Sexual violence"] == "0"
@@ -235,3 +235,11 @@ def test_only_supervisors_and_admins_see_statistics(client, backend):
     signed_in(client, backend, "admin")
     assert client.get("/staff/stats").status_code == 200
     assert client.get("/staff/stats.csv").status_code == 200
+
+
+def test_a_lone_small_cell_is_protected_from_subtraction():
+    from services.stats import _cells
+
+    assert _cells([3, 40, 12, 0]) == ["<5", "40", "x", "0"]  # 12 hidden too: 55 - 40 != 3
+    assert _cells([3, 2, 40]) == ["<5", "<5", "40"]  # two hidden cells protect each other
+    assert _cells([0, 7, 9]) == ["0", "7", "9"]
