@@ -211,14 +211,24 @@ _LISTED = (Account.id, Account.username, Account.display_name, Account.role, Acc
            Account.last_login, Account.locked_until, Account.created_at)
 
 
+def _with_lock(row: dict, moment) -> dict:
+    """`locked_until` only while the lock still holds; an expired one means nothing."""
+    if row["locked_until"] is not None and row["locked_until"] <= moment:
+        row["locked_until"] = None
+    return row
+
+
 async def list_accounts() -> list[dict]:
     """Every account, active first, without password hashes."""
-    return await Account.select(*_LISTED).order_by(Account.active, ascending=False).order_by(
+    rows = await Account.select(*_LISTED).order_by(Account.active, ascending=False).order_by(
         Account.username)
+    moment = now()
+    return [_with_lock(row, moment) for row in rows]
 
 
 async def get_account(account_id: int) -> dict | None:
-    return await Account.select(*_LISTED).where(Account.id == account_id).first()
+    row = await Account.select(*_LISTED).where(Account.id == account_id).first()
+    return _with_lock(row, now()) if row else None
 
 
 async def set_role(account_id: int, role: str, actor: StaffUser) -> None:

@@ -22,6 +22,13 @@ def _values(table, fields: tuple[str, ...], values: dict) -> dict:
     return {getattr(table, name): values[name] for name in fields if name in values}
 
 
+def _detail(values: dict, name_field: str) -> str:
+    """What the audit entry of an update says: the (new) name, or what happened to the flag."""
+    if name_field in values:
+        return values[name_field]
+    return "reactivated" if values.get("active") else "deactivated"
+
+
 # --- Services ---
 
 async def list_services(county: str = "") -> list[dict]:
@@ -53,7 +60,7 @@ async def update_service(service_id: int, values: dict, actor: StaffUser) -> boo
         await Service.update(_values(Service, SERVICE_FIELDS, values)).where(
             Service.id == service_id)
         await audit.record(actor, "service.update", f"service:{service_id}",
-                           values.get("name", ""))
+                           _detail(values, "name"))
     return True
 
 
@@ -62,12 +69,16 @@ async def deactivate_service(service_id: int, actor: StaffUser) -> bool:
 
 
 async def services_for(county: str, municipality: str) -> list[dict]:
-    """Active services that serve a place: its municipality's, its county's, then national ones."""
+    """Active services for a place, most local first: its municipality's, its county's, national.
+
+    With a county but no municipality, every service in the county is offered; with no county,
+    only national services."""
     place = Service.county == ""
-    if county:
-        place = place | ((Service.county == county) & (Service.municipality == ""))
-        if municipality:
-            place = place | ((Service.county == county) & (Service.municipality == municipality))
+    if county and municipality:
+        place = place | ((Service.county == county) & (
+            (Service.municipality == "") | (Service.municipality == municipality)))
+    elif county:
+        place = place | (Service.county == county)
     rows = await Service.select().where(Service.active == True).where(place).order_by(  # noqa: E712
         Service.kind).order_by(Service.name)
     # Most local first: a counsellor looks for the help nearest to the child.
@@ -97,21 +108,20 @@ async def create_canned(values: dict, actor: StaffUser) -> int:
     return reply.id
 
 
-async def update_canned(canned_id: int, values: dict, actor: StaffUser,
-                        action: str = "canned.update") -> bool:
+async def update_canned(canned_id: int, values: dict, actor: StaffUser) -> bool:
     """Save an edited reply (or just its `active` flag); False when there is no such reply."""
     async with write_transaction():
         if not await CannedReply.exists().where(CannedReply.id == canned_id):
             return False
         await CannedReply.update(_values(CannedReply, (*CANNED_FIELDS, "active"), values)).where(
             CannedReply.id == canned_id)
-        await audit.record(actor, action, f"canned:{canned_id}", values.get("title", ""))
+        await audit.record(actor, "canned.update", f"canned:{canned_id}",
+                           _detail(values, "title"))
     return True
 
 
 async def set_canned_active(canned_id: int, active: bool, actor: StaffUser) -> bool:
-    action = "canned.reactivate" if active else "canned.deactivate"
-    return await update_canned(canned_id, {"active": active}, actor, action)
+    return await update_canned(canned_id, {"active": active}, actor)
 
 
 async def deactivate_canned(canned_id: int, actor: StaffUser) -> bool:
