@@ -13,7 +13,7 @@ from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders
-from litestar.exceptions import ClientException
+from litestar.exceptions import ClientException, PermissionDeniedException
 from litestar.logging import LoggingConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -83,11 +83,15 @@ def form_guard_middleware(app: ASGIApp) -> ASGIApp:
         if scope["type"] == "http":
             request = Request(scope, receive)
             content_type = request.headers.get("content-type", "")
+            token = request.headers.get("x-csrftoken", "")
             if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
                 try:
-                    await request.form()
+                    form = await request.form()
                 except (ValueError, LookupError) as error:
                     raise ClientException("the form could not be read") from error
+                token += str(form.get("_csrf_token", ""))
+            if not token.isascii():  # Litestar's check would crash on it: refuse it as forged
+                raise PermissionDeniedException("CSRF token verification failed")
         await app(scope, receive, send)
 
     return middleware

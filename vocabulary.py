@@ -124,6 +124,17 @@ SERVICE_KINDS = {
     "ngo": N_("an organisation that helps children"),
 }
 
+# The same kinds as staff lists name them.
+SERVICE_KIND_NAMES = {
+    "child_protection": N_("Child Protection Unit (social services)"),
+    "police": N_("Police"),
+    "health": N_("Health"),
+    "mental_health": N_("Mental health"),
+    "education": N_("Education"),
+    "legal_aid": N_("Legal aid"),
+    "ngo": N_("Organisation (NGO)"),
+}
+
 EMERGENCY_KINDS = {
     "emergency": N_("Emergency"),
     "police": N_("Police"),

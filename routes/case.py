@@ -37,7 +37,7 @@ async def _page(request: Request, report_id: int, status_code: int = 200, errors
         title=_("Case %(reference)s", reference=case["reference"]), case=case, errors=errors or {},
         notice=notice, values=values or {}, staff_members=await cases.staff_members(),
         services=await directory.services_for(case["county"], case["municipality"]),
-        canned=await directory.canned_replies(current_language.get()),
+        canned=await directory.canned_replies(case["language"]),  # the reporter's language
         next_statuses=sorted({to for (old, to) in cases.ALLOWED if old == case["status"]}))
 
 
@@ -108,7 +108,9 @@ async def note(request: Request, report_id: FromPath[int]) -> Response:
 async def canned(request: Request, report_id: FromPath[int]) -> Response:
     """Put a canned reply into the reply box, to edit before sending (nothing is sent yet)."""
     chosen = forms.whole_number((await read_form(request)).get("canned"))
-    replies = {c["id"]: c["body"] for c in await directory.canned_replies(current_language.get())}
+    case = await cases.case_file(report_id)
+    language = case["language"] if case else current_language.get()
+    replies = {c["id"]: c["body"] for c in await directory.canned_replies(language)}
     if chosen not in replies:
         return await _page(request, report_id, 422, {"canned": N_("Choose a canned reply")})
     return await _page(request, report_id, values={"reply": replies[chosen]})

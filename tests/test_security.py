@@ -116,18 +116,14 @@ def sent_and_open(client) -> tuple[str, str]:
 
 
 def provoke_500(client, headers=None):
-    """A 500 through a known app bug (see test_properties.py), or None once they are fixed."""
-    token = at_step(client, len(journey.ANSWERS))  # at "check": a junk answer there is a 500
-    response = client.post("/report/answer", data={"_csrf_token": token, "step": "junk"},
-                           headers=headers or {})
-    if response.status_code == 500:
-        return response
-    body = (b'--b\r\nContent-Disposition: form-data; name="_csrf_token"\r\n\r\n'
-            + token.encode() + b'\r\n--b\r\nContent-Disposition: form-data; name="step"'
-            b"\r\n\r\n\xff\xfe\r\n--b--\r\n")  # a part that is not UTF-8 (fixed)
-    response = client.post("/report/answer", content=body, headers={
-        "content-type": "multipart/form-data; boundary=b", **(headers or {})})
-    return response if response.status_code == 500 else None
+    """A real 500: a service that fails unexpectedly while the wizard renders."""
+    from unittest import mock
+
+    at_step(client, 3)
+    with mock.patch("services.drafts.load", side_effect=RuntimeError("boom")):
+        response = client.get("/report", headers=headers or {})
+    assert response.status_code == 500
+    return response
 
 
 # --- headers on every kind of response -----------------------------------------------------------
@@ -193,10 +189,7 @@ def _method_not_allowed(c):
 
 
 def _server_error(c, headers=None):
-    response = provoke_500(c, headers)
-    if response is None:
-        pytest.skip("no 500 could be provoked: the known bugs that gave one are fixed")
-    return response
+    return provoke_500(c, headers)
 
 
 def _server_error_htmx(c):
