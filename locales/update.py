@@ -28,7 +28,9 @@ def main() -> None:
     with en.open("rb") as f:
         catalog = read_po(f, locale="en")
     for message in catalog:
-        if message.id and not message.string:
+        if isinstance(message.id, tuple) and not all(message.string):
+            message.string = message.id  # singular and plural, as written in the code
+        elif message.id and not message.string:
             message.string = message.id
     with en.open("wb") as f:
         write_po(f, catalog, width=0, omit_header=True, sort_output=True)
