@@ -134,3 +134,9 @@ def sqlite_client(engines):
         migrated.add("sqlite")
     with make_client() as c:
         yield c
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main thread
+    for as long as its browser lives, and database helpers here use asyncio.run()."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
