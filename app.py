@@ -209,7 +209,7 @@ def reset_password() -> None:
     if len(sys.argv) < 3:
         sys.exit("usage: python app.py reset-password USERNAME")
     username = accounts.normalise_username(sys.argv[2])
-    row = asyncio.run(Account.select(Account.id).where(Account.username == username).first())
+    row = asyncio.run(Account.select(Account.id).where(Account.username == username).first().run())
     if row is None:
         sys.exit(f"No account {username!r}.")
     try:

@@ -47,10 +47,9 @@ async def _act(request: Request, report_id: int, done: str, result: Result,
     if result.ok:
         try:
             await action()
-        except cases.CaseError as error:
-            field = next(iter(result.values), "case")
+        except cases.CaseError as error:  # about the case as a whole: the summary links to its title
             message = _(error.message, name=getattr(error, "holder", ""))
-            return await _page(request, report_id, 409, {field: message}, values=result.values)
+            return await _page(request, report_id, 409, {"case-title": message}, values=result.values)
         if not wants_fragment(request):
             return see_other(f"/staff/case/{report_id}?done={done}")
         return await _page(request, report_id, notice=_(NOTICES[done]))
@@ -128,6 +127,8 @@ async def refer(request: Request, report_id: FromPath[int]) -> Response:
 async def referral(request: Request, report_id: FromPath[int], referral_id: FromPath[int]) -> Response:
     form = await read_form(request)
     result = forms.choice(form, "referral_status", cases.REFERRAL_STATUSES, N_("Choose a status"))
+    if "referral_status" in result.errors:  # the error links to this referral's own field
+        result.errors = {f"referral_status-{referral_id}": result.errors["referral_status"]}
     note_text = forms.message(form, "referral_note").values["referral_note"][:2000]
     return await _act(request, report_id, "referral", result, lambda: cases.update_referral(
         report_id, referral_id, result.values["referral_status"], note_text, staff(request)))

@@ -17,6 +17,8 @@ REFERRAL_STATUSES = ("sent", "accepted", "done", "declined")
 MILESTONE = {"open": "helping", "referred": "referred", "closed": "closed"}
 ALLOWED = {("new", "open"), ("new", "closed"), ("open", "closed"), ("referred", "closed"),
            ("referred", "open"), ("closed", "open")}
+# Only a referral moves a case to "referred" (a closed case stays closed).
+REFERRAL_MOVES = {("new", "referred"), ("open", "referred"), ("referred", "referred")}
 
 
 class CaseError(Exception):
@@ -88,11 +90,12 @@ async def _event(report_id: int, kind: str, actor, status: str = "", body: str =
                       created_at=now()).save()
 
 
-async def _milestone_once(report_id: int, status: str, actor) -> None:
+async def _mark_read(report_id: int, actor) -> None:
+    """"Read by a counsellor", once, and never after a later milestone (it would step back)."""
     if not await ReportEvent.exists().where((ReportEvent.report == report_id)
                                             & (ReportEvent.kind == "status")
-                                            & (ReportEvent.status == status)):
-        await _event(report_id, "status", actor, status=status)
+                                            & (ReportEvent.status != "received")):
+        await _event(report_id, "status", actor, status="read")
 
 
 async def _require(report_id: int) -> dict:
@@ -108,7 +111,7 @@ async def view(report_id: int, user) -> None:
     async with write_transaction():
         await _require(report_id)
         await audit.record(user, "case.view", f"report:{report_id}")
-        await _milestone_once(report_id, "read", user)
+        await _mark_read(report_id, user)
 
 
 async def claim(report_id: int, user) -> None:
@@ -118,11 +121,12 @@ async def claim(report_id: int, user) -> None:
         won = await Report.update({Report.assigned_to: user.id, Report.updated_at: now()}).where(
             (Report.id == report_id) & Report.assigned_to.is_null()).returning(Report.id)
         if won:
-            await Report.update({Report.status: "open"}).where(
-                (Report.id == report_id) & (Report.status == "new"))
-            await _milestone_once(report_id, "read", user)
+            opened = await Report.update({Report.status: "open"}).where(
+                (Report.id == report_id) & (Report.status == "new")).returning(Report.id)
+            await _mark_read(report_id, user)
             await _event(report_id, "assigned", user, body=user.display_name)
-            await _event(report_id, "status", user, status="helping")
+            if opened:  # a referred or closed case keeps the reporter's later milestone
+                await _event(report_id, "status", user, status="helping")
             await audit.record(user, "case.claim", f"report:{report_id}")
             await inbox.bump()
             return
@@ -152,18 +156,22 @@ async def assign(report_id: int, account_id: int | None, user) -> None:
         await inbox.bump()
 
 
-async def set_status(report_id: int, status: str, user, referred_kind: str = "") -> None:
+async def set_status(report_id: int, status: str, user) -> None:
     async with write_transaction():
-        row = await _require(report_id)
-        if (row["status"], status) not in ALLOWED | {("open", "referred"), ("referred", "referred")}:
-            raise CaseError(N_("That status change is not possible from here."))
-        values = {Report.status: status, Report.updated_at: now()}
-        if referred_kind:
-            values[Report.referred_kind] = referred_kind
-        await Report.update(values).where(Report.id == report_id)
-        await _event(report_id, "status", user, status=MILESTONE[status])
-        await audit.record(user, "case.status", f"report:{report_id}", f"{row['status']} -> {status}")
-        await inbox.bump()
+        await _change_status(await _require(report_id), status, user)
+
+
+async def _change_status(row: dict, status: str, user, referred_kind: str = "") -> None:
+    """Inside a write transaction: the staff status, the reporter's milestone, the audit entry."""
+    if (row["status"], status) not in ALLOWED | REFERRAL_MOVES:
+        raise CaseError(N_("That status change is not possible from here."))
+    values = {Report.status: status, Report.updated_at: now()}
+    if referred_kind:
+        values[Report.referred_kind] = referred_kind
+    await Report.update(values).where(Report.id == row["id"])
+    await _event(row["id"], "status", user, status=MILESTONE[status])
+    await audit.record(user, "case.status", f"report:{row['id']}", f"{row['status']} -> {status}")
+    await inbox.bump()
 
 
 async def add_message(report_id: int, kind: str, body: str, user) -> None:
@@ -183,13 +191,13 @@ async def refer(report_id: int, service_id: int, note: str, user) -> None:
     if service is None:
         raise CaseError(N_("Choose a service from the list."))
     moment = now()
-    async with write_transaction():
+    async with write_transaction():  # the referral and the status change, all or nothing
+        row = await _require(report_id)
         await Referral(report=report_id, service=service_id, note=note, created_by=user.id,
                        created_at=moment, updated_at=moment).save()
         await audit.record(user, "case.refer", f"report:{report_id}", service["name"])
-    row = await _require(report_id)
-    if row["status"] != "closed":
-        await set_status(report_id, "referred", user, referred_kind=service["kind"])
+        if row["status"] != "closed":
+            await _change_status(row, "referred", user, referred_kind=service["kind"])
 
 
 async def update_referral(report_id: int, referral_id: int, status: str, note: str, user) -> None:
