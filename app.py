@@ -118,6 +118,7 @@ def template_environment() -> Environment:
         words=vocabulary,
         lang=i18n.current_language.get,
         page_title=page_title,
+        translate=i18n.gettext,  # a plain function, for Python helpers that translate
     )
     return env
 

@@ -36,29 +36,29 @@ ABOUT = (
 
 CATEGORIES = (
     Category("physical", N_("Someone hurts my body"), N_("Someone hurts the child's body"),
-             "Violence", "Physical violence"),
+             N_("Violence"), N_("Physical violence")),
     Category("sexual", N_("Someone touches me or makes me do sexual things"),
              N_("Someone touches the child or makes them do sexual things"),
-             "Violence", "Sexual violence"),
+             N_("Violence"), N_("Sexual violence")),
     Category("emotional", N_("Someone scares, insults or threatens me"),
              N_("Someone scares, insults or threatens the child"),
-             "Violence", "Emotional (psychological) violence"),
-    Category("bullying", N_("Bullying"), N_("Bullying"), "Violence", "Bullying"),
+             N_("Violence"), N_("Emotional (psychological) violence")),
+    Category("bullying", N_("Bullying"), N_("Bullying"), N_("Violence"), N_("Bullying")),
     Category("online", N_("Bullying or abuse on the internet or phone"),
              N_("Bullying or abuse on the internet or phone"),
-             "Violence", "Cyberbullying / online sexual abuse and exploitation"),
+             N_("Violence"), N_("Cyberbullying / online sexual abuse and exploitation")),
     Category("neglect", N_("Nobody takes care of me"), N_("Nobody takes care of the child"),
-             "Violence", "Neglect"),
+             N_("Violence"), N_("Neglect")),
     Category("exploitation", N_("I am made to work, beg or marry"),
              N_("The child is made to work, beg or marry"),
-             "Commercial exploitation", "Child labour, begging, early marriage"),
+             N_("Commercial exploitation"), N_("Child labour, begging, early marriage")),
     Category("domestic", N_("Adults at home are violent with each other"),
              N_("Adults at the child's home are violent with each other"),
-             "Violence", "Witness of domestic violence"),
+             N_("Violence"), N_("Witness of domestic violence")),
     Category("selfharm", N_("I feel very sad or want to hurt myself"),
              N_("The child feels very sad or wants to hurt themselves"),
-             "Mental health", "Self-harm and suicidal thoughts", always_urgent=True),
-    Category("other", N_("Something else"), N_("Something else"), "Other", "Other"),
+             N_("Mental health"), N_("Self-harm and suicidal thoughts"), always_urgent=True),
+    Category("other", N_("Something else"), N_("Something else"), N_("Other"), N_("Other")),
 )
 
 DANGER = (
@@ -168,10 +168,11 @@ REFERRAL_STATUSES = {
 }
 
 
-def chi_names(category_ids: str) -> list[str]:
-    """Staff see CHI category names: "Violence: Bullying"."""
+def chi_names(category_ids: str, translate=lambda text: text) -> list[str]:
+    """Staff see CHI category names: "Violence: Bullying" (translated where shown)."""
     chosen = set(category_ids.split(","))
-    return [f"{c.chi_category}: {c.chi_subcategory}" for c in CATEGORIES if c.id in chosen]
+    return [f"{translate(c.chi_category)}: {translate(c.chi_subcategory)}"
+            for c in CATEGORIES if c.id in chosen]
 
 EVENT_KINDS = {
     "status": N_("Reporter's status"),

@@ -24,7 +24,7 @@ from piccolo.querystring import QueryString
 import vocabulary as v
 from config import get_settings
 from db.tables import Account, AuditEntry, Report
-from i18n import N_
+from i18n import N_, gettext
 from services import audit
 from services._db import now, write_transaction
 
@@ -195,11 +195,12 @@ async def _snapshot():
 def _known_rows() -> dict[str, list[tuple[str, str, str, bool]]]:
     """Per breakdown, the values shown even at zero: (stored value, CSV key, label, msgid?)."""
     categories = dict.fromkeys(c.chi_category for c in v.CATEGORIES)
-    subcategories = dict.fromkeys(f"{c.chi_category}: {c.chi_subcategory}" for c in v.CATEGORIES)
+    subcategories = {f"{c.chi_category}: {c.chi_subcategory}": v.chi_names(c.id, gettext)[0]
+                     for c in v.CATEGORIES}  # English CSV keys, labels in the reader's language
     counties = [(c.id, c.name, c.name, False) for c in get_settings().profile.counties]
     return {
-        "chi_category": [(name, name, name, False) for name in categories],
-        "chi_subcategory": [(name, name, name, False) for name in subcategories],
+        "chi_category": [(name, name, name, True) for name in categories],
+        "chi_subcategory": [(name, name, label, False) for name, label in subcategories.items()],
         "age_group": [(a.id, a.id, a.label, True) for a in v.AGE_GROUPS],
         "gender": [*((k, k, label, True) for k, label in v.GENDERS.items()),
                    ("", "not_recorded", N_("Not recorded"), True)],
