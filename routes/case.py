@@ -8,7 +8,6 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
-import vocabulary as v
 from forms import staff as forms
 from forms.report import Result
 from i18n import N_, current_language, gettext as _
