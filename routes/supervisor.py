@@ -9,7 +9,7 @@ from i18n import N_
 from i18n import gettext as _
 from routes._auth import requires_supervisor, staff
 from routes.staff import staff_page
-from services import stats
+from services import audit, stats
 
 # What the audit log calls each action; an action not listed here shows as it is stored.
 ACTION_LABELS = {
@@ -83,10 +83,10 @@ async def stats_csv(request: Request) -> Response:
 async def audit_page(request: Request) -> Response:
     values = _query(request, "action", "who", "from", "to", "target")
     start, end, errors = stats.parse_range(values["from"], values["to"])
-    filters = stats.AuditFilters(values["action"], values["who"], start, end, values["target"])
-    page = None if errors else await stats.audit_entries(
+    filters = audit.AuditFilters(values["action"], values["who"], start, end, values["target"])
+    page = None if errors else await audit.audit_entries(
         filters, _id(request.query_params.get("before")), _id(request.query_params.get("after")))
-    actions, accounts = await stats.audit_choices()
+    actions, accounts = await audit.audit_choices()
     return staff_page(request, "staff/audit.html", title=_("Audit log"), section="audit",
                       values=values, errors=errors, page=page, actions=actions, accounts=accounts,
                       labels=ACTION_LABELS, query={k: val for k, val in values.items() if val},

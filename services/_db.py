@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
@@ -16,6 +17,15 @@ from config import get_settings
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(get_settings().profile.timezone)
+
+
+def day_start(day: date) -> datetime:
+    """The UTC instant a local calendar day of the helpline begins."""
+    return datetime.combine(day, time(), local_zone()).astimezone(UTC)
 
 
 def keyed_hash(purpose: str, value: str) -> str:

@@ -13,27 +13,25 @@ import io
 from collections import Counter
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-from piccolo.columns.combination import WhereRaw
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.query.functions.aggregate import Count
 from piccolo.querystring import QueryString
 
 import vocabulary as v
 from config import get_settings
-from db.tables import Account, AuditEntry, Report
+from db.tables import Report
 from i18n import N_, gettext
 from services import audit
-from services._db import now, write_transaction
+from services._db import day_start as _instant
+from services._db import local_zone, now, write_transaction
 
 GROUPS = ("week", "month")
 MAX_DAYS = 5 * 366
 EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 DISABILITY_NEEDS = frozenset({"screen_reader", "deaf", "sign"})  # CHI "child with disability"
 SUPPRESS_BELOW = 5  # CSV counts from 1 to 4 are written "<5": too few to publish safely
-AUDIT_PAGE_SIZE = 50
 CHANNELS = {"web": N_("Website"), "chat": N_("Chat"), "phone": N_("Phone call")}
 BAD_START = N_("Enter the start date as a real date, for example 31.03.2026")
 BAD_END = N_("Enter the end date as a real date, for example 31.03.2026")
@@ -74,16 +72,8 @@ class Stats:
     breakdowns: tuple[Breakdown, ...]
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(get_settings().profile.timezone)
-
-
-def _instant(day: date) -> datetime:
-    return datetime.combine(day, time(), _zone()).astimezone(UTC)
-
-
 def today() -> date:
-    return now().astimezone(_zone()).date()
+    return now().astimezone(local_zone()).date()
 
 
 def parse_date(text: str) -> date | None:
@@ -300,85 +290,3 @@ async def export(period: Period, actor: audit.Actor) -> str:
         await audit.record(actor, "stats.export", "stats",
                            f"{period.start.isoformat()} – {period.end.isoformat()}, {period.group}")
     return text
-
-
-# The audit log, read-only: nothing below (nor anywhere in the app) updates or deletes entries.
-
-@dataclass(frozen=True)
-class AuditFilters:
-    action: str = ""
-    actor: str = ""  # an account id, "none" for entries made by nobody signed in, "" for all
-    start: date | None = None
-    end: date | None = None
-    target: str = ""  # a part of the target, any case
-
-
-@dataclass(frozen=True)
-class AuditPage:
-    entries: list[dict]
-    older: int | None  # `before` of the next older page, if there is one
-    newer: int | None  # `after` of the next newer page, if there is one
-
-
-def _audit_where(filters: AuditFilters) -> list:
-    conditions = []
-    if filters.action:
-        conditions.append(AuditEntry.action == filters.action)
-    if filters.actor == "none":
-        conditions.append(AuditEntry.actor.is_null())
-    elif filters.actor.isascii() and filters.actor.isdigit() and len(filters.actor) < 10:
-        conditions.append(AuditEntry.actor == int(filters.actor))
-    if filters.start:
-        conditions.append(AuditEntry.at >= _instant(filters.start))
-    if filters.end:
-        conditions.append(AuditEntry.at < _instant(filters.end + timedelta(days=1)))
-    if filters.target:
-        pattern = "".join("\\" + c if c in "\\%_" else c for c in filters.target.lower())
-        # LIKE with an explicit ESCAPE behaves the same on SQLite and PostgreSQL.
-        like = "lower(audit_entry.target) LIKE {} ESCAPE '\\'"
-        conditions.append(WhereRaw(like, f"%{pattern}%"))
-    return conditions
-
-
-def _audit_query(query, conditions: list):
-    for condition in conditions:
-        query = query.where(condition)
-    return query
-
-
-async def _audit_exists(conditions: list, beyond) -> bool:
-    return await _audit_query(AuditEntry.exists(), [*conditions, beyond])
-
-
-async def audit_entries(filters: AuditFilters, before: int | None = None,
-                        after: int | None = None) -> AuditPage:
-    """One page of entries, newest first: older than `before`, or newer than `after`."""
-    conditions = _audit_where(filters)
-    columns = (AuditEntry.id, AuditEntry.at, AuditEntry.actor_name, AuditEntry.action,
-               AuditEntry.target, AuditEntry.detail)
-    query = _audit_query(AuditEntry.select(*columns), conditions).limit(AUDIT_PAGE_SIZE + 1)
-    if after is not None:
-        rows = await query.where(AuditEntry.id > after).order_by(AuditEntry.id)
-        entries = rows[:AUDIT_PAGE_SIZE][::-1]
-    else:
-        if before is not None:
-            query = query.where(AuditEntry.id < before)
-        rows = await query.order_by(AuditEntry.id, ascending=False)
-        entries = rows[:AUDIT_PAGE_SIZE]
-    if not entries:
-        return AuditPage([], None, None)
-    newest, oldest, full = entries[0]["id"], entries[-1]["id"], len(rows) > AUDIT_PAGE_SIZE
-    if after is None:
-        older = full
-        newer = before is not None and await _audit_exists(conditions, AuditEntry.id > newest)
-    else:
-        older, newer = await _audit_exists(conditions, AuditEntry.id < oldest), full
-    return AuditPage(entries, oldest if older else None, newest if newer else None)
-
-
-async def audit_choices() -> tuple[list[str], list[dict]]:
-    """The actions present in the log, and the staff accounts, for the filter form."""
-    actions = await AuditEntry.select(AuditEntry.action).distinct().order_by(AuditEntry.action)
-    accounts = await Account.select(Account.id, Account.username, Account.display_name).order_by(
-        Account.display_name)
-    return [row["action"] for row in actions], accounts
