@@ -167,3 +167,38 @@ class Throttle(Table):
     key = Varchar(length=80, unique=True, index=True)
     window_start = Timestamptz()
     count = Integer(default=0)
+
+
+class Conversation(Table):
+    """A live chat. The child holds an anonymous token; only keyed_hash("chat", token) is stored."""
+
+    id = Serial(primary_key=True)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    status = Varchar(length=16, default="waiting", index=True)  # waiting | active | ended
+    topic = Varchar(length=40, default="")  # a vocabulary.CATEGORIES id, or ""
+    language = Varchar(length=8, default="sq")
+    urgent = Boolean(default=False)
+    counsellor = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null,
+                            index=True)
+    report = ForeignKey(Report, null=True, default=None, on_delete=OnDelete.set_null, index=True)
+    created_at = Timestamptz()
+    accepted_at = Timestamptz(null=True, default=None, index=True)
+    ended_at = Timestamptz(null=True, default=None)
+    ended_by = Varchar(length=16, default="")  # child | counsellor | ""
+
+
+class ChatMessage(Table):
+    """One line of a chat; `seq` counts 1, 2, 3… within its conversation."""
+
+    # UNIQUE (conversation, seq) and UNIQUE (conversation, client_id) come from migration
+    # raporto_0004 (raw SQL): a retried send is never stored twice.
+
+    id = Serial(primary_key=True)
+    conversation = ForeignKey(Conversation)
+    seq = Integer()
+    author = Varchar(length=16)  # child | counsellor | system
+    kind = Varchar(length=16, default="message")  # message | note (never to the child) | transfer
+    body = Text(default="")
+    client_id = Varchar(length=64)
+    actor = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()

@@ -89,17 +89,29 @@ def engines():
         asyncio.run(_pg_drop(pg_name))
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def backend(request, engines) -> str:
+def _activate(engines, name: str) -> None:
     made, migrated = engines
-    need(request.param in made, f"PostgreSQL is not reachable at {PG_ADMIN_URL}")
-    use_engine(made[request.param])
-    if request.param not in migrated:
+    need(name in made, f"PostgreSQL is not reachable at {PG_ADMIN_URL}")
+    use_engine(made[name])
+    if name not in migrated:
         result = asyncio.run(run_forwards("all"))
         assert result.success, result.message
-        migrated.add(request.param)
+        migrated.add(name)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request, engines) -> str:
+    _activate(engines, request.param)
     yield request.param
-    use_engine(made["sqlite"])
+    use_engine(engines[0]["sqlite"])
+
+
+@pytest.fixture
+def postgres_backend(engines) -> str:
+    """For what only PostgreSQL has (LISTEN/NOTIFY)."""
+    _activate(engines, "postgres")
+    yield "postgres"
+    use_engine(engines[0]["sqlite"])
 
 
 def _check_html(response) -> None:
@@ -127,11 +139,7 @@ def client(backend):
 @pytest.fixture
 def sqlite_client(engines):
     """For tests that are about HTTP, not storage: SQLite only."""
-    made, migrated = engines
-    use_engine(made["sqlite"])
-    if "sqlite" not in migrated:
-        assert asyncio.run(run_forwards("all")).success
-        migrated.add("sqlite")
+    _activate(engines, "sqlite")
     with make_client() as c:
         yield c
 
