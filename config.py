@@ -43,6 +43,7 @@ class Profile:
     phone: str
     country: str
     languages: tuple[str, ...]
+    language_names: dict
     default_language: str
     neutral_exit_url: str
     theme_color: str
@@ -73,6 +74,7 @@ def load_profile(path: Path) -> Profile:
         phone=data["phone"],
         country=data["country"],
         languages=tuple(data["languages"]),
+        language_names=data.get("language_names", {}),
         default_language=data["default_language"],
         neutral_exit_url=os.environ.get("RAPORTO_EXIT_URL", data["neutral_exit_url"]),
         theme_color=data["theme_color"],
