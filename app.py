@@ -23,8 +23,9 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 import i18n
 import vocabulary
+from services import live
 from config import BASE_DIR, get_settings
-from routes import (admin, admin_directory, assets, case, errors, followup, inbox, pages, report,
+from routes import (admin, admin_directory, assets, case, chat, chat_staff, errors, followup, inbox, pages, report,
                     staff, supervisor)
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -142,11 +143,13 @@ async def database(app: Litestar):
 def create_app() -> Litestar:
     settings = get_settings()
     assets.manifest()  # hash and compress static files once, at start-up
+    channels = live.channels_plugin(settings.database_url)  # chat bumps between workers
     return Litestar(
-        route_handlers=[*pages.ROUTES, *report.ROUTES, *followup.ROUTES, *staff.ROUTES,
+        route_handlers=[*pages.ROUTES, *report.ROUTES, *followup.ROUTES, *chat.ROUTES, *chat_staff.ROUTES,
+                        *staff.ROUTES,
                         *inbox.ROUTES, *case.ROUTES, *admin.ROUTES, *admin_directory.ROUTES,
                         *supervisor.ROUTES, assets.serve_static],
-        plugins=[HTMXPlugin()],
+        plugins=[HTMXPlugin(), channels, live.live_plugin(channels)],
         lifespan=[database],
         middleware=[language_middleware, form_guard_middleware],
         before_send=[security_headers],

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 from i18n import N_
 
+# The longest free text a report holds ("anything else", a follow-up message, a chat's summary).
+MAX_DETAILS = 5000
+
 
 @dataclass(frozen=True)
 class Choice:

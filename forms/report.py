@@ -13,7 +13,7 @@ from config import Profile
 from forms import _clean
 from i18n import N_
 
-MAX_DETAILS = 5000
+MAX_DETAILS = v.MAX_DETAILS
 MAX_SHORT = 500
 
 # The order of the questions; "municipality" is asked only once a county was chosen and

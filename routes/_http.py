@@ -15,6 +15,7 @@ DRAFT_COOKIE = "rp_draft"
 FOLLOWUP_COOKIE = "rp_check"
 BROWSER_COOKIE = "rp_browser"
 LANGUAGE_COOKIE = "rp_lang"
+CHAT_COOKIE = "rp_chat"
 
 
 def wants_fragment(request: Request) -> bool:

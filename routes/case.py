@@ -14,7 +14,7 @@ from i18n import N_, current_language, gettext as _
 from routes._auth import requires_counsellor, staff
 from routes._http import read_form, see_other, wants_fragment
 from routes.staff import staff_page
-from services import cases, directory
+from services import cases, chat, directory
 
 NOTICES = {
     "claim": N_("You have this case now."), "assign": N_("The case was handed over."),
@@ -37,6 +37,7 @@ async def _page(request: Request, report_id: int, status_code: int = 200, errors
         notice=notice, values=values or {}, staff_members=await cases.staff_members(),
         services=await directory.services_for(case["county"], case["municipality"]),
         canned=await directory.canned_replies(case["language"]),  # the reporter's language
+        chats=await chat.transcripts(report_id),
         next_statuses=sorted({to for (old, to) in cases.ALLOWED if old == case["status"]}))
 
 

@@ -12,7 +12,7 @@ from i18n import gettext as _
 from routes._auth import requires_counsellor, staff
 from routes._http import empty
 from routes.staff import staff_page
-from services import cases, inbox
+from services import cases, chat, inbox
 from services._db import now
 
 
@@ -43,16 +43,28 @@ def waited(created_at) -> str:
     return _("%(h)s h %(m)s min", h=hours, m=mins) if hours else _("%(m)s min", m=mins)
 
 
-async def _inbox(request: Request, announce: bool = False, **context) -> Response:
+async def _inbox(request: Request, announce: bool = False, status_code: int = 200,
+                 **context) -> Response:
     filters = _filters(request)
     rows = await cases.inbox_rows(filters, staff(request).id)
     for row in rows:
         row["waited"] = waited(row["created_at"])
+    waiting_chats = await chat.waiting()
+    for row in waiting_chats:
+        row["waited"] = waited(row["created_at"])
+    context.setdefault("notice", "")
     return staff_page(request, "staff/inbox.html", block="inbox" if announce else None,
                       title=_("Inbox"), section="inbox", rows=rows, filters=filters,
                       query=_query(filters), version=await inbox.version(), announce=announce,
                       categories=v.CATEGORIES, counties=get_settings().profile.counties,
-                      statuses=cases.STATUSES, **context)
+                      statuses=cases.STATUSES, waiting_chats=waiting_chats,
+                      my_chats=len(await chat.mine(staff(request).id)), status_code=status_code,
+                      **context)
+
+
+async def inbox_with_notice(request: Request, notice: str) -> Response:
+    """The inbox with a message about what just failed (e.g. a chat someone else accepted)."""
+    return await _inbox(request, status_code=409, notice=notice, errors={"notice": notice})
 
 
 @get("/staff/inbox", name="staff.inbox", guards=[requires_counsellor])

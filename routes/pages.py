@@ -9,9 +9,9 @@ from litestar.response import Redirect
 
 from config import get_settings
 from i18n import N_, gettext as _
-from routes._http import (DRAFT_COOKIE, FOLLOWUP_COOKIE, LANGUAGE_COOKIE, cookie, expired,
-                          local_path, render, see_other)
-from services import drafts, followup
+from routes._http import (CHAT_COOKIE, DRAFT_COOKIE, FOLLOWUP_COOKIE, LANGUAGE_COOKIE, cookie,
+                          expired, local_path, render, see_other)
+from services import chat, drafts, followup
 
 # Information pages until the library exists: slug -> (template, title msgid).
 INFO_PAGES = {
@@ -42,10 +42,15 @@ async def language(code: FromPath[str], next: FromQuery[str | None] = None) -> R
     return see_other(local_path(next), cookies=[cookie(LANGUAGE_COOKIE, code, YEAR)])
 
 
+_FORGOTTEN = [expired(DRAFT_COOKIE), expired(FOLLOWUP_COOKIE), expired(CHAT_COOKIE)]
+
+
 async def _forget(request: Request) -> None:
-    """An unsent draft and an open follow-up are forgotten; sent reports never are."""
+    """An unsent draft and an open follow-up are forgotten, a chat ends; sent reports stay."""
     await drafts.discard(request.cookies.get(DRAFT_COOKIE))
     await followup.close(request.cookies.get(FOLLOWUP_COOKIE))
+    if (conversation_id := await chat.conversation_id_for(request.cookies.get(CHAT_COOKIE))):
+        await chat.end(conversation_id, "child")
 
 
 @get("/exit", name="exit")
@@ -54,13 +59,14 @@ async def exit_now(request: Request) -> Response:
     await _forget(request)
     return Redirect(get_settings().profile.neutral_exit_url, status_code=303,
                     headers={"clear-site-data": '"cache"'},
-                    cookies=[expired(DRAFT_COOKIE), expired(FOLLOWUP_COOKIE)])
+                    cookies=_FORGOTTEN)
 
 
-@post("/exit/forget", name="exit.forget", status_code=204, exclude_from_csrf=True)
-async def exit_forget(request: Request) -> None:
+@post("/exit/forget", name="exit.forget", status_code=200, exclude_from_csrf=True)
+async def exit_forget(request: Request) -> Response:
     """The beacon app.js sends as it leaves; SameSite=Strict cookies keep other sites out."""
     await _forget(request)
+    return Response(b"", status_code=204, cookies=_FORGOTTEN)
 
 
 ROUTES = [home, info, language, exit_now, exit_forget]

@@ -266,3 +266,15 @@ async def set_active(account_id: int, active: bool, actor: StaffUser) -> None:
             await StaffSession.delete().where(StaffSession.account == account_id)
         await audit.record(actor, "account.reactivate" if active else "account.deactivate",
                            f"account:{account_id}")
+
+
+async def online(exclude_id: int | None = None) -> list[dict]:
+    """Staff signed in and active within the idle limit (for a warm chat hand-over)."""
+    moment = now()
+    rows = await StaffSession.select(
+        StaffSession.account.id.as_alias("id"),
+        StaffSession.account.display_name.as_alias("display_name"),
+    ).where((StaffSession.expires_at > moment) & (StaffSession.last_seen > moment - IDLE_TIMEOUT)
+            & (StaffSession.account.active == True))  # noqa: E712
+    people = {r["id"]: r["display_name"] for r in rows if r["id"] != exclude_id}
+    return [{"id": i, "display_name": n} for i, n in sorted(people.items(), key=lambda p: p[1])]

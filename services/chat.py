@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections import OrderedDict
 import statistics
 import unicodedata
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ import vocabulary as v
 from config import get_settings
 from db.tables import Account, ChatMessage, Conversation, Counter, Report
 from i18n import N_
-from services import audit, inbox
+from services import audit, inbox, live, reports
 from services._db import keyed_hash, now, write_transaction
 
 MAX_BODY = 2000
@@ -175,6 +176,11 @@ def _system_id() -> str:
     return "sys-" + secrets.token_hex(16)
 
 
+def new_client_id() -> str:
+    """A fresh id for the next message a form sends (a resent form repeats it: no duplicate)."""
+    return secrets.token_hex(16)
+
+
 def _clean_body(body: str | None) -> str:
     body = (body or "").strip()
     if len(body) > MAX_BODY:
@@ -220,11 +226,22 @@ async def _append(conversation_id: int, author: str, kind: str, body: str, clien
     return seq
 
 
-async def _queue_changed() -> None:
+async def _queue_changed() -> int:
     """The waiting queue changed: new version for waiting rooms, and for counsellors' inboxes."""
     await Counter.insert(Counter(name=QUEUE_COUNTER, value=0)).on_conflict(action="DO NOTHING")
-    await Counter.update({Counter.value: Counter.value + 1}).where(Counter.name == QUEUE_COUNTER)
+    rows = await Counter.update({Counter.value: Counter.value + 1}).where(
+        Counter.name == QUEUE_COUNTER).returning(Counter.value)
     await inbox.bump()
+    return rows[0]["value"]
+
+
+async def _announce(conversation_id: int | None = None, seq: int | None = None,
+                    queue: int | None = None) -> None:
+    """After the commit: this worker knows at once, the others through the channel."""
+    if conversation_id is not None and seq is not None:
+        await live.HUB.announce(conversation_id, seq)
+    if queue is not None:
+        await live.HUB.announce(live.QUEUE, queue)
 
 
 async def queue_version() -> int:
@@ -260,7 +277,8 @@ async def start(language: str, topic: str, first_message: str | None,
             await ChatMessage(conversation=conversation.id, seq=1, author="child",
                               kind="message", body=body, client_id=_clean_client_id(client_id),
                               created_at=now()).save()
-        await _queue_changed()
+        queue = await _queue_changed()
+    await _announce(conversation.id, 1 if body else 0, queue)
     return token, conversation.id
 
 
@@ -283,6 +301,28 @@ async def conversation_for(token: str | None) -> Chat | None:
     row = await Conversation.select(*_CHAT_COLUMNS).where(
         Conversation.token_hash == keyed_hash("chat", token)).first()
     return _as_chat(row) if row else None
+
+
+_IDS: OrderedDict[str, int] = OrderedDict()  # token hash -> conversation id (never changes)
+_IDS_MAX = 10_000
+
+
+async def conversation_id_for(token: str | None) -> int | None:
+    """The conversation id of a child's token, from memory after the first look-up (polls)."""
+    if not token or len(token) > 100:
+        return None
+    token_hash = keyed_hash("chat", token)
+    if (found := _IDS.get(token_hash)) is not None:
+        _IDS.move_to_end(token_hash)
+        return found
+    row = await Conversation.select(Conversation.id).where(
+        Conversation.token_hash == token_hash).first()
+    if row is None:
+        return None
+    _IDS[token_hash] = row["id"]
+    while len(_IDS) > _IDS_MAX:
+        _IDS.popitem(last=False)
+    return row["id"]
 
 
 async def details(conversation_id: int) -> Chat | None:
@@ -354,11 +394,13 @@ async def _post_once(conversation_id: int, author: str, kind: str, body: str, cl
         _check_may_post(row, author, kind, actor)
         seq = await _append(conversation_id, author, kind, body, client_id, actor)
         became_urgent = risky and not row["urgent"]
+        queue = None
         if became_urgent:
             await Conversation.update({Conversation.urgent: True}).where(
                 Conversation.id == conversation_id)
-            await _queue_changed()
-        return Posted(seq, False, risky, became_urgent)
+            queue = await _queue_changed()
+    await _announce(conversation_id, seq, queue)
+    return Posted(seq, False, risky, became_urgent)
 
 
 async def post(conversation_id: int, author: str, body: str, client_id: str | None,
@@ -427,8 +469,10 @@ async def accept(conversation_id: int, user) -> int:
         if won:
             seq = await _append(conversation_id, "system", "message", ACCEPTED, _system_id(), user)
             await audit.record(user, "chat.accept", f"conversation:{conversation_id}")
-            await _queue_changed()
-            return seq
+            queue = await _queue_changed()
+    if won:
+        await _announce(conversation_id, seq, queue)
+        return seq
     chat = await details(conversation_id)
     if chat is None:
         raise ChatError(N_("This chat does not exist."))
@@ -458,7 +502,12 @@ async def end(conversation_id: int, by: str, user=None) -> int | None:
         seq = await _append(conversation_id, "system", "message", ENDED, _system_id(), actor)
         if actor is not None:
             await audit.record(actor, "chat.end", f"conversation:{conversation_id}")
-        await (_queue_changed() if row["status"] == "waiting" else inbox.bump())
+        queue = None
+        if row["status"] == "waiting":
+            queue = await _queue_changed()
+        else:
+            await inbox.bump()
+    await _announce(conversation_id, seq, queue)
     return seq
 
 
@@ -484,6 +533,7 @@ async def transfer(conversation_id: int, from_user, to_account_id: int, note: st
         await audit.record(from_user, "chat.transfer", f"conversation:{conversation_id}",
                            target["display_name"])
         await inbox.bump()
+    await _announce(conversation_id, seq)
     return seq
 
 
@@ -508,3 +558,69 @@ async def for_report(report_id: int) -> list[dict]:
     return await Conversation.select(Conversation.id, Conversation.created_at,
                                      Conversation.status).where(
         Conversation.report == report_id).order_by(Conversation.id)
+
+
+async def transcripts(report_id: int) -> list[tuple[Chat, list[Line]]]:
+    """Every chat linked to a case with all its lines, notes included (the case file)."""
+    found = []
+    for row in await for_report(report_id):
+        chat = await details(row["id"])
+        found.append((chat, await messages_after(row["id"], 0, for_child=False, limit=10_000)))
+    return found
+
+
+async def child_text(conversation_id: int) -> str:
+    """Everything the child wrote in a chat, one message per paragraph."""
+    rows = await ChatMessage.select(ChatMessage.body).where(
+        (ChatMessage.conversation == conversation_id) & (ChatMessage.author == "child")
+    ).order_by(ChatMessage.seq)
+    return "\n\n".join(r["body"] for r in rows)
+
+
+def _report_answers(chat: Chat, details_text: str) -> dict:
+    """A chat as a report: what we know (topic, risk), the rest honestly "not known"."""
+    return {"about": "me", "categories": [chat.topic] if chat.topic else [],
+            "in_danger": "yes" if chat.urgent else "not_sure", "happened": "unknown",
+            "age_group": "unknown", "details": details_text[:v.MAX_DETAILS],
+            "contact": "anonymous"}
+
+
+async def leave_message(conversation_id: int, text: str, idempotency_key: str) -> reports.Sent:
+    """The child would rather leave a message: it becomes a report with a receipt, and the
+    waiting chat ends and joins that report. A replay (same key) gets the same receipt."""
+    chat = await details(conversation_id)
+    if chat is None:
+        raise ChatError(N_("This chat does not exist."))
+    sent = await reports.submit(_report_answers(chat, text), idempotency_key, chat.language, "",
+                                channel="chat")
+    async with write_transaction():
+        await Conversation.update({Conversation.report: sent.report_id}).where(
+            Conversation.id == conversation_id)
+    await end(conversation_id, "child")
+    return sent
+
+
+async def open_case(conversation_id: int, user) -> int:
+    """A new case from a chat (its transcript joins the case file); once per chat."""
+    chat = await details(conversation_id)
+    if chat is None:
+        raise ChatError(N_("This chat does not exist."))
+    if chat.report_id is not None:
+        return chat.report_id
+    summary = await child_text(conversation_id)
+    sent = await reports.submit(_report_answers(chat, summary), f"chat-case-{conversation_id}",
+                                chat.language, "", channel="chat")
+    await link_to_report(conversation_id, sent.report_id, user)
+    return sent.report_id
+
+
+async def link_by_reference(conversation_id: int, reference: str, user) -> int:
+    """Join a chat to an existing case found by its reference (R-XXXXXX)."""
+    reference = (reference or "").strip().upper()
+    if reference and not reference.startswith("R-"):
+        reference = "R-" + reference
+    row = await Report.select(Report.id).where(Report.reference == reference).first()
+    if row is None:
+        raise ChatError(N_("No case has this reference. Check it and try again."))
+    await link_to_report(conversation_id, row["id"], user)
+    return row["id"]

@@ -126,6 +126,31 @@ async def listening(channels: ChannelsPlugin, latest: LatestIds):
             await task
 
 
+class Hub:
+    """This worker's latest ids, and the channels that keep every worker's copy fresh."""
+
+    def __init__(self, latest: LatestIds | None = None):
+        self.latest = latest or LatestIds()
+        self.channels: ChannelsPlugin | None = None  # set while the app runs (LivePlugin)
+
+    async def current(self, key: int, load) -> int:
+        """The latest value for `key` from memory; `await load()` from the database when unknown."""
+        value = self.latest.get(key)
+        if value is None:
+            value = await load()
+            self.latest.set(key, value)
+        return value
+
+    async def announce(self, key: int, value: int) -> None:
+        """After a commit: raise this worker's copy at once, then tell the other workers."""
+        self.latest.bump(key, value)
+        if self.channels is not None:
+            await publish(self.channels, key, value)
+
+
+HUB = Hub()
+
+
 def channels_plugin(database_url: str) -> ChannelsPlugin:
     """LISTEN/NOTIFY over asyncpg on PostgreSQL (any number of workers); in-process otherwise."""
     from litestar.channels import ChannelsPlugin
@@ -139,3 +164,24 @@ def channels_plugin(database_url: str) -> ChannelsPlugin:
     # A slow listener drops the oldest bumps rather than growing without bound; max_age heals it.
     return ChannelsPlugin(backend=backend, channels=[CHANNEL], subscriber_max_backlog=10_000,
                           subscriber_backlog_strategy="dropleft")
+
+
+def live_plugin(channels: ChannelsPlugin, hub: Hub = HUB):
+    """An app plugin that runs `listen()` for the app's lifetime, after `channels` has started."""
+    from litestar.plugins import InitPluginProtocol
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        hub.channels = channels
+        try:
+            async with listening(channels, hub.latest):
+                yield
+        finally:
+            hub.channels = None
+
+    class LivePlugin(InitPluginProtocol):
+        def on_app_init(self, app_config):
+            app_config.lifespan.append(lifespan)  # after the channels plugin's own lifespan
+            return app_config
+
+    return LivePlugin()

@@ -70,7 +70,8 @@ async def receipt(report_id: int, idempotency_key: str) -> Sent:
     return await _sent(Report.id == report_id, idempotency_key)
 
 
-async def submit(answers: dict, idempotency_key: str, language: str, contact_value: str) -> Sent:
+async def submit(answers: dict, idempotency_key: str, language: str, contact_value: str,
+                 channel: str = "web") -> Sent:
     """Create the report once per idempotency key; a replay gets the same receipt back."""
     idempotency_hash = keyed_hash("idempotency", idempotency_key)
     if (found := await _existing(idempotency_hash, idempotency_key)) is not None:
@@ -80,7 +81,8 @@ async def submit(answers: dict, idempotency_key: str, language: str, contact_val
         receipt_hash = await asyncio.to_thread(receipts.hash_code, code)
         try:
             report_id = await _insert(answers, idempotency_hash, receipt_hash,
-                                      receipts.seal(code, idempotency_key), language, contact_value)
+                                      receipts.seal(code, idempotency_key), language, contact_value,
+                                      channel)
             return Sent(report_id, code, is_urgent(answers))
         except Exception as error:  # a concurrent replay won the race, or a code collided
             if not _is_duplicate(error):
@@ -91,7 +93,7 @@ async def submit(answers: dict, idempotency_key: str, language: str, contact_val
 
 
 async def _insert(answers: dict, idempotency_hash: str, receipt_hash: str, sealed: str,
-                  language: str, contact_value: str) -> int:
+                  language: str, contact_value: str, channel: str) -> int:
     moment = now()
     report = Report(
         reference=_new_reference(), receipt_hash=receipt_hash, idempotency_hash=idempotency_hash,
@@ -101,7 +103,7 @@ async def _insert(answers: dict, idempotency_hash: str, receipt_hash: str, seale
         age_group=answers["age_group"], details=answers.get("details", ""),
         needs=",".join(answers.get("needs", [])), needs_other=answers.get("needs_other", ""),
         contact_method=answers["contact"], contact_value=contact_value, language=language,
-        status="new", created_at=moment, updated_at=moment,
+        channel=channel, status="new", created_at=moment, updated_at=moment,
     )
     async with write_transaction():
         # Sealed receipts are only for replays shortly after sending: forget older ones.

@@ -106,6 +106,93 @@
       });
     }
   };
+  /* Chat polling: a custom "poll" trigger fired by one timer per poller, backing off while
+     quiet (2 s, then 5 s, then 10 s; 30 s in a background tab) and snapping back on activity.
+     The server answers 204 while nothing is new and 286 when the chat has ended. */
+  var QUIET_STEPS = [2000, 2000, 2000, 5000, 5000, 10000];
+  function schedulePoll(poller, soon) {
+    var state = poller.pollState;
+    if (state.stopped) return;
+    window.clearTimeout(state.timer);
+    if (soon) state.quiet = 0;
+    var delay = document.hidden ? 30000 : QUIET_STEPS[Math.min(state.quiet, QUIET_STEPS.length - 1)];
+    state.timer = window.setTimeout(function () {
+      if (!document.body.contains(poller)) return;
+      htmx.trigger(poller, "poll");
+      /* A poll dropped by hx-sync (a send was on its way) ends with no event: keep going. */
+      state.timer = window.setTimeout(function () { schedulePoll(poller); }, 20000);
+    }, delay);
+  }
+  function connection(poller, ok) {
+    var notice = poller && document.getElementById(poller.getAttribute("data-offline"));
+    if (!notice) return;
+    var lost = notice.hasAttribute("data-lost");
+    if (!ok && !lost) {
+      notice.setAttribute("data-lost", "");
+      notice.textContent = notice.getAttribute("data-i18n-lost");
+    } else if (ok && lost) {
+      notice.removeAttribute("data-lost");
+      notice.textContent = "";
+      announce(notice.getAttribute("data-i18n-back"));
+    }
+  }
+  modules["chat-poll"] = function (poller) {
+    poller.pollState = {quiet: 0, timer: 0, stopped: false};
+    poller.addEventListener("htmx:afterRequest", function (event) {
+      var status = event.detail.xhr ? event.detail.xhr.status : 0;
+      var state = poller.pollState;
+      connection(poller, status > 0 && status < 500);
+      if (status === 286) { state.stopped = true; return; }
+      state.quiet = status === 200 ? 0 : state.quiet + 1;
+      schedulePoll(poller);
+    });
+    document.addEventListener("visibilitychange", function () { schedulePoll(poller, !document.hidden); });
+    schedulePoll(poller);
+  };
+  function newClientId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  modules["chat-composer"] = function (form) {
+    var box = form.querySelector("textarea"), state = form.querySelector("[id$=send-state]");
+    var poller = document.getElementById(form.getAttribute("data-poll"));
+    var retries = 0, retryTimer;
+    function say(key) {
+      var text = form.getAttribute("data-i18n-" + key);
+      state.textContent = text;
+      announce(text);
+    }
+    form.addEventListener("htmx:beforeRequest", function () {
+      window.clearTimeout(retryTimer);
+      box.readOnly = true;  /* the same words go with the same client id on a retry */
+      say("sending");
+    });
+    form.addEventListener("htmx:afterRequest", function (event) {
+      var status = event.detail.xhr ? event.detail.xhr.status : 0;
+      if (status === 0 || status >= 500) {  /* never arrived, or the server failed: retry */
+        connection(poller, false);
+        say("retrying");
+        retries += 1;
+        retryTimer = window.setTimeout(function () { htmx.trigger(form, "submit"); },
+                                       Math.min(2000 * retries, 15000));
+        return;
+      }
+      connection(poller, true);
+      retries = 0;
+      if (poller && poller.pollState) schedulePoll(poller, status === 200);
+      box.readOnly = false;
+      if (status === 200 || status === 286) {
+        box.value = "";
+        box.dispatchEvent(new Event("input"));
+        form.querySelector("[name=client_id]").value = newClientId();
+        say("sent");
+      } else {
+        state.textContent = "";
+      }
+    });
+  };
+
   function setUp(root) {
     var nodes = root.querySelectorAll ? root.querySelectorAll("[data-module]") : [];
     Array.prototype.forEach.call(nodes, function (node) {
@@ -121,6 +208,7 @@
 
   /* A request that never reached the server: say so where the child is looking. */
   document.addEventListener("htmx:sendError", function (event) {
+    if (event.detail.elt.closest("[data-module^=chat-]")) return;  /* the chat says it its own way */
     var form = event.detail.elt.closest("form") || event.detail.elt;
     var notice = document.getElementById("connection-error");
     if (!notice) {
