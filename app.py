@@ -38,14 +38,16 @@ async def security_headers(message: Message, scope: Scope) -> None:
     if message["type"] != "http.response.start":
         return
     headers = MutableScopeHeaders.from_message(message)
+    if "cache-control" not in headers:
+        headers["cache-control"] = "no-store"  # nothing of a journey may stay in any cache
+    if message["status"] == 204:  # no document: the page headers would only cost a poll bytes
+        return
     headers["content-security-policy"] = CSP
     headers["referrer-policy"] = "no-referrer"
     headers["x-content-type-options"] = "nosniff"
     headers["x-frame-options"] = "DENY"
     headers["permissions-policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
     headers["cross-origin-opener-policy"] = "same-origin"
-    if "cache-control" not in headers:
-        headers["cache-control"] = "no-store"  # nothing of a journey may stay in any cache
 
 
 def language_middleware(app: ASGIApp) -> ASGIApp:

@@ -150,6 +150,8 @@ async def _changes(request: Request, conversation_id: int, values, risky: bool =
 @get("/chat/messages", name="chat.messages")
 async def messages(request: Request) -> Response:
     """204 while nothing is new (memory only); else the new lines and what else changed."""
+    if not wants_fragment(request):  # opened as a page (no JS): the whole chat
+        return await _page(request, _token(request))
     conversation_id = await chat.conversation_id_for(_token(request))
     if conversation_id is None:
         return empty(200, **{"HX-Refresh": "true"})  # the chat is gone (quick exit in another tab)

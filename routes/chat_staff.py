@@ -97,7 +97,9 @@ async def accept(request: Request, conversation_id: FromPath[int]) -> Response:
 
 @get(CHAT + "/messages", name="staff.chat.messages", guards=[requires_counsellor])
 async def messages(request: Request, conversation_id: FromPath[int]) -> Response:
-    """Like the child's poll: 204 from memory while nothing is new."""
+    """Like the child's poll: 204 from memory while nothing is new. Opened as a page: the chat."""
+    if not wants_fragment(request):
+        return await _panel_response(request, await _load(request, conversation_id))
     after = forms.after(request.query_params.get("after"))
     latest = await live.HUB.current(conversation_id, lambda: chat.latest_seq(conversation_id))
     if latest <= after:

@@ -69,4 +69,10 @@ async def exit_forget(request: Request) -> Response:
     return Response(b"", status_code=204, cookies=_FORGOTTEN)
 
 
-ROUTES = [home, info, language, exit_now, exit_forget]
+@get("/healthz", name="healthz", media_type="text/plain")
+async def healthz() -> str:
+    """For load balancers and uptime checks (and bench/chat_poll.py's plaintext baseline)."""
+    return "ok"
+
+
+ROUTES = [home, info, language, exit_now, exit_forget, healthz]

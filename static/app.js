@@ -21,6 +21,7 @@
     try { if (navigator.sendBeacon) navigator.sendBeacon("/exit/forget"); } catch (e) { /* leave anyway */ }
     window.location.replace(body.getAttribute("data-exit-url"));
   }
+  document.addEventListener("htmx:beforeRequest", function (event) { if (body.classList.contains("exiting")) event.preventDefault(); });  /* leaving: no poll may answer HX-Refresh and reload the page back */
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("[data-module=quick-exit]");
     if (link) quickExit(event);
@@ -155,7 +156,7 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
   modules["chat-composer"] = function (form) {
-    var box = form.querySelector("textarea"), state = form.querySelector("[id$=send-state]");
+    var box = form.querySelector("textarea"), state = form.querySelector("[id^=send-state]");
     var poller = document.getElementById(form.getAttribute("data-poll"));
     var retries = 0, retryTimer;
     function say(key) {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -15,6 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def always_open_profile(folder: Path) -> str:
+    """A copy of helpline.toml whose chat never closes (tests must not depend on the hour)."""
+    text = (ROOT / "helpline.toml").read_text(encoding="utf-8")
+    text = re.sub(r'opens = "[^"]*"', 'opens = "00:00"', text)
+    text = re.sub(r'closes = "[^"]*"', 'closes = "24:00"', text)
+    path = Path(folder) / "helpline-always-open.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
 
 
 def free_port() -> int:

@@ -12,11 +12,13 @@ import pytest
 
 from app import create_app
 from db.tables import AuditEntry, CannedReply, Referral, Service, StaffSession
+from services import chat
 from services._db import keyed_hash, now
+from services.accounts import StaffUser
 from tests.dbutil import rows, run
 from tests.journey import h1
-from tests.staff_helpers import (HOST, LOGIN, act_as, english, manual, new_report, page_token,
-                                 team, unique)
+from tests.staff_helpers import (HOST, LOGIN, act_as, call, english, manual, new_report,
+                                 page_token, team, unique)
 
 ROLES = ("counsellor", "supervisor", "admin")
 RANK = {role: i for i, role in enumerate(ROLES)}
@@ -72,8 +74,14 @@ def world(client) -> dict[str, int]:
                           .returning(Referral.id))[0]["id"]
         canned_id = run(CannedReply.insert(CannedReply(language="en", title=unique("Matrix "),
                                                        body="Hello")).returning(CannedReply.id))[0]["id"]
+        # a chat the team's counsellor is in (supervisors and admins may open any chat)
+        _, conversation_id = call(chat.start, "en", "", "Hello", None)
+        counsellor = people["counsellor"]
+        call(chat.accept, conversation_id, StaffUser(counsellor.id, counsellor.username,
+                                                     counsellor.display_name, "counsellor"))
         _WORLD.update(report=report_id, referral=referral_id, service=service_id,
-                      canned=canned_id, account=people["counsellor2"].id)
+                      canned=canned_id, account=people["counsellor2"].id,
+                      conversation=conversation_id)
     return _WORLD
 
 
@@ -82,7 +90,7 @@ def concrete(path: str, ids: dict[str, int]) -> str:
 
     def value(match: re.Match) -> str:
         name = match.group(1)
-        for kind in ("referral", "report", "account", "service", "canned"):
+        for kind in ("referral", "report", "account", "service", "canned", "conversation"):
             if kind in name:
                 return str(ids[kind])
         raise AssertionError(f"no real id known for the path parameter {name!r} of {path}: "

@@ -209,7 +209,10 @@ KINDS = {"page": _page, "report page": _report_page, "fragment": _fragment, "303
 @pytest.mark.parametrize("kind", KINDS)
 def test_security_headers_on_every_kind_of_response(sqlite_client, kind):
     response = KINDS[kind](sqlite_client)
-    assert_security_headers(response)
+    if kind == "204":  # no document, nothing to protect: an idle chat poll stays ~90 bytes
+        assert "content-security-policy" not in response.headers
+    else:
+        assert_security_headers(response)
     if kind not in ("static file",):
         no_store(response)
     expected = {"303": 303, "exit 303": 303, "204": 204, "404": 404, "413": 413, "403 csrf": 403,
@@ -603,7 +606,8 @@ def test_exit_forget_needs_no_token_and_forgets_the_draft(mid_journey):
     response = c.post("/exit/forget")  # no token, no body: what navigator.sendBeacon sends
     assert response.status_code == 204
     assert response.content == b""
-    assert_security_headers(response)
+    assert response.headers["cache-control"] == "no-store"
+    assert "rp_draft=" in response.headers.get("set-cookie", "")  # and the cookies go too
     assert db(Draft.count().where(Draft.token_hash == keyed_hash("draft", draft_token))) == 0
     assert h1(c.get("/report").text) == i18n.translations("sq").gettext("Report what is happening")
 
