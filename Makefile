@@ -38,6 +38,7 @@ messages: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/receipt_hash.py
+	$(BIN)/python bench/chat_poll.py
 
 clean:
 	rm -rf $(VENV) data

@@ -14,6 +14,9 @@ sys.path.insert(0, str(ROOT))
 os.environ["RAPORTO_DATA"] = tempfile.mkdtemp(prefix="raporto-bench-")
 os.environ.setdefault("RAPORTO_SECRET", "bench")
 os.environ.pop("DATABASE_URL", None)
+from tests.server import always_open_profile  # noqa: E402  (the chat's pages at any hour)
+
+os.environ["RAPORTO_PROFILE"] = always_open_profile(Path(os.environ["RAPORTO_DATA"]))
 
 import asyncio  # noqa: E402
 import re  # noqa: E402
@@ -22,7 +25,7 @@ from litestar.testing import TestClient  # noqa: E402
 from piccolo.apps.migrations.commands.forwards import run_forwards  # noqa: E402
 
 from app import create_app  # noqa: E402
-from tests.journey import ANSWERS, HX, answer, hidden, send, start  # noqa: E402
+from tests.journey import ANSWERS, HX, answer, chat_pages, hidden, send, start  # noqa: E402
 
 ACCEPT = {"Accept-Encoding": "br, gzip"}
 
@@ -55,6 +58,9 @@ def main() -> None:
             check = client.get("/report", headers=ACCEPT)
             receipt = send(client, token, hidden(check.text, "idempotency_key"), ACCEPT)
             rows.append(("receipt", len(receipt.content), receipt.num_bytes_downloaded))
+            for name, r in chat_pages(client, ACCEPT):
+                rows.append((("  " if "fragment" in name else "") + name, len(r.content),
+                             r.num_bytes_downloaded))
             statics = static_sizes(client, receipt.text)
             css = next(v for k, v in statics.items() if k.endswith(".css"))
             print(f"\n[{language}] {'page':28} {'raw B':>8} {'brotli B':>9} {'+css B':>8}")

@@ -76,3 +76,26 @@ def report(client, answers=ANSWERS) -> str:
 def open_check(client, code: str):
     token = csrf(client.get("/check").text)
     return client.post("/check/code", data={"_csrf_token": token, "code": code}), token
+
+
+def chat_pages(client, headers=None):
+    """The child's chat as (name, response): start page, waiting room, the room after a risky
+    message (emergency card shown), and the fragments a send and a poll bring."""
+    headers = headers or {}
+    page = client.get("/chat", headers=headers)
+    yield "chat start", page
+    token = csrf(page.text)
+    client.post("/chat/start", data={"_csrf_token": token, "topic": "bullying",
+                                     "message": "Më ngacmojnë në shkollë çdo ditë.",
+                                     "client_id": "budget-1"})
+    yield "chat waiting room", client.get("/chat", headers=headers)
+    sent = client.post("/chat/send", headers={**HX, **headers}, data={
+        "_csrf_token": token, "message": "Dua të vdes", "client_id": "budget-2", "after": "1",
+        "st": "waiting", "pos": "1"})
+    yield "chat send fragment (risky)", sent
+    yield "chat poll fragment", client.get("/chat/messages?after=0&st=waiting",
+                                           headers={**HX, **headers})
+    yield "chat waiting room, urgent", client.get("/chat", headers=headers)
+    client.post("/chat/end", data={"_csrf_token": token})
+    yield "chat ended", client.get("/chat", headers=headers)
+    client.post("/chat/new", data={"_csrf_token": token})

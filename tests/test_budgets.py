@@ -5,7 +5,8 @@ from __future__ import annotations
 import brotli
 import pytest
 
-from tests.journey import ANSWERS, HX, answer, hidden, send, start
+from services import chat
+from tests.journey import ANSWERS, HX, answer, chat_pages, hidden, send, start
 
 HTML_BUDGET = 10 * 1024
 FIRST_SCREEN_BUDGET = 14 * 1024
@@ -41,6 +42,14 @@ def _pages(client):
     check = client.get("/report", headers=ACCEPT)
     yield "check answers", check
     yield "receipt", send(client, token, hidden(check.text, "idempotency_key"), ACCEPT)
+    for name, response in chat_pages(client, ACCEPT):
+        if "fragment" not in name:
+            yield name, response
+
+
+@pytest.fixture(autouse=True)
+def chat_open(monkeypatch):
+    monkeypatch.setattr(chat, "is_open", lambda moment: True)
 
 
 @pytest.mark.parametrize("language", ["sq", "en"])
@@ -61,6 +70,8 @@ def test_every_step_fragment_within_budget(sqlite_client, language):
     fragments = [("error", answer(sqlite_client, token, "who", {}, {**HX, **ACCEPT}))]
     for step, values in ANSWERS:
         fragments.append((step, answer(sqlite_client, token, step, values, {**HX, **ACCEPT})))
+    fragments += [(name, response) for name, response in chat_pages(sqlite_client, ACCEPT)
+                  if "fragment" in name]
     for name, response in fragments:
         body = response.content
         size = wire_size(response) if response.headers.get("content-encoding") else len(
