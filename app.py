@@ -25,8 +25,8 @@ import i18n
 import vocabulary
 from services import live
 from config import BASE_DIR, get_settings
-from routes import (admin, admin_directory, assets, case, chat, chat_staff, errors, followup, inbox, pages, report,
-                    staff, supervisor)
+from routes import (admin, admin_directory, assets, case, chat, chat_staff, errors, followup,
+                    inbox, pages, pwa, report, staff, supervisor)
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
        "connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; "
@@ -48,6 +48,8 @@ async def security_headers(message: Message, scope: Scope) -> None:
     headers["x-frame-options"] = "DENY"
     headers["permissions-policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
     headers["cross-origin-opener-policy"] = "same-origin"
+    if headers.get("content-type", "").startswith("text/html"):
+        headers["content-language"] = i18n.current_language.get()  # the offline page follows it
 
 
 def language_middleware(app: ASGIApp) -> ASGIApp:
@@ -122,6 +124,8 @@ def template_environment() -> Environment:
         lang=i18n.current_language.get,
         page_title=page_title,
         translate=i18n.gettext,  # a plain function, for Python helpers that translate
+        app_icon=pwa.app_icon,
+        theme_color=pwa.theme_color,
     )
     return env
 
@@ -147,7 +151,7 @@ def create_app() -> Litestar:
     assets.manifest()  # hash and compress static files once, at start-up
     channels = live.channels_plugin(settings.database_url)  # chat bumps between workers
     return Litestar(
-        route_handlers=[*pages.ROUTES, *report.ROUTES, *followup.ROUTES, *chat.ROUTES, *chat_staff.ROUTES,
+        route_handlers=[*pages.ROUTES, *report.ROUTES, *followup.ROUTES, *chat.ROUTES, *chat_staff.ROUTES, *pwa.ROUTES,
                         *staff.ROUTES,
                         *inbox.ROUTES, *case.ROUTES, *admin.ROUTES, *admin_directory.ROUTES,
                         *supervisor.ROUTES, assets.serve_static],

@@ -87,6 +87,38 @@ def previous_step(step: str, answers: dict) -> str | None:
     return earlier
 
 
+# Every answer a report holds, as form field names: the send form carries them all (hidden), so
+# a report kept in the offline outbox can be delivered even after its draft has expired.
+ANSWER_FIELDS = ("about", "categories", "in_danger", "happened", "county", "municipality",
+                 "age_group", "details", "needs", "needs_other", "contact", "phone", "email")
+_KEY = re.compile(r"[A-Za-z0-9_-]{16,100}")
+
+
+def hidden_answers(answers: dict) -> list[tuple[str, str]]:
+    """(name, value) pairs of a draft's answers for hidden inputs; lists become repeated names."""
+    pairs = []
+    for name in ANSWER_FIELDS:
+        value = answers.get(name)
+        pairs += [(name, item) for item in (value if isinstance(value, list) else [value]) if item]
+    return pairs
+
+
+def validate_all(form, profile: Profile) -> Result:
+    """A whole report in one form (the offline outbox delivers it so): every step, in order."""
+    result = Result()
+    step = "who"
+    while step != "check":
+        checked = validate(step, form, result.values, profile)
+        result.values.update(checked.values)
+        result.errors.update(checked.errors)
+        step = next_step(step, result.values)
+    key = form.get("idempotency_key") or ""
+    if not _KEY.fullmatch(key):
+        result.errors["idempotency_key"] = N_("This report could not be sent. Please make it again.")
+    result.values["idempotency_key"] = key
+    return result
+
+
 def is_complete(answers: dict) -> bool:
     required = ("about", "categories", "in_danger", "happened", "age_group", "contact")
     return all(answers.get(k) for k in required)

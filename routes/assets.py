@@ -54,7 +54,7 @@ def manifest() -> dict[str, Asset]:
     return {
         p.relative_to(STATIC_DIR).as_posix(): _build(p)
         for p in sorted(STATIC_DIR.rglob("*"))
-        if p.is_file() and not p.name.startswith(".")
+        if p.is_file() and not p.name.startswith(".") and p.suffix != ".py"  # tools stay home
     }
 
 

@@ -10,7 +10,7 @@ from litestar.response import Redirect
 from config import get_settings
 from i18n import N_, gettext as _
 from routes._http import (CHAT_COOKIE, DRAFT_COOKIE, FOLLOWUP_COOKIE, LANGUAGE_COOKIE, cookie,
-                          expired, local_path, render, see_other)
+                          expired, local_path, render, see_other, wants_fragment)
 from services import chat, drafts, followup
 
 # Information pages until the library exists: slug -> (template, title msgid).
@@ -19,11 +19,20 @@ INFO_PAGES = {
     "staying-safe-online": ("info/staying_safe.html", N_("Staying safe online")),
 }
 YEAR = 365 * 24 * 3600
+INSTALL_COOKIE = "rp_install"
 
 
 @get("/", name="home")
 async def home(request: Request) -> Response:
-    return render(request, "home.html", title=_("Are you OK? We are here to help."), errors={})
+    return render(request, "home.html", title=_("Are you OK? We are here to help."), errors={},
+                  install_hint=request.cookies.get(INSTALL_COOKIE) != "no")
+
+
+@post("/install/dismiss", name="install.dismiss", status_code=200)
+async def dismiss_install(request: Request) -> Response:
+    """"No, thanks" to the add-to-home-screen hint: never shown again in this browser."""
+    cookies = [cookie(INSTALL_COOKIE, "no", YEAR)]
+    return Response(b"", cookies=cookies) if wants_fragment(request) else see_other("/", cookies)
 
 
 @get("/info/{slug:str}", name="info.page")
@@ -75,4 +84,4 @@ async def healthz() -> str:
     return "ok"
 
 
-ROUTES = [home, info, language, exit_now, exit_forget, healthz]
+ROUTES = [home, dismiss_install, info, language, exit_now, exit_forget, healthz]

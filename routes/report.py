@@ -78,7 +78,8 @@ def _step(request: Request, draft: drafts.DraftState, step: str | None = None,
         show_card=answers.get("in_danger") in ("yes", "not_sure") and step != "danger",
     )
     if step == "check":
-        context.update(rows=_summary(answers), idempotency_key=draft.idempotency_key)
+        context.update(rows=_summary(answers), idempotency_key=draft.idempotency_key,
+                       hidden_answers=wizard.hidden_answers(answers))
     return render(request, "report/page.html", block="step", status_code=status_code,
                   cookies=cookies, **context)
 
@@ -88,12 +89,12 @@ def _intro(request: Request, expired_draft: bool = False) -> Response:
                   title=_("Report what is happening"), errors={}, expired=expired_draft)
 
 
-def _receipt(request: Request, code: str | None, urgent: bool) -> Response:
+def _receipt(request: Request, code: str | None, urgent: bool, forget_draft: bool = True) -> Response:
     """Shown once: the draft is already gone when this renders."""
     return render(request, "report/page.html", block="step", state="receipt",
                   title=_("Your report was sent"), errors={}, urgent=urgent,
                   code_groups=receipts.groups(code) if code else [],
-                  cookies=[expired(DRAFT_COOKIE)])
+                  cookies=[expired(DRAFT_COOKIE)] if forget_draft else [])
 
 
 def _next(request: Request, draft: drafts.DraftState) -> Response:
@@ -197,4 +198,26 @@ async def send(request: Request) -> Response:
     return see_other("/report")
 
 
-ROUTES = [page, start, answer, back, change, send]
+@post("/report/deliver", name="report.deliver", status_code=200, exclude_from_csrf=True)
+async def deliver(request: Request) -> Response:
+    """The offline outbox's delivery (app.js or the service worker, maybe hours later): the whole
+    report in one form with its idempotency key, so it arrives exactly once and needs no draft.
+    No CSRF token: the form's session may be long gone, and delivering an anonymous report acts
+    on nobody's behalf (the wizard itself lets anyone send one)."""
+    form = await read_form(request)
+    result = wizard.validate_all(form, get_settings().profile)
+    if not result.ok or not wizard.is_complete(result.values):
+        return render(request, "report/page.html", block="step", state="undeliverable",
+                      title=_("Your report could not be sent"), errors={}, status_code=422)
+    key = result.values.pop("idempotency_key")
+    sent = await reports.submit(result.values, key, current_language.get(),
+                                wizard.contact_value(result.values))
+    token = request.cookies.get(DRAFT_COOKIE)
+    draft = await drafts.load(token)
+    ours = draft is not None and draft.idempotency_key == key
+    if ours:
+        await drafts.discard(token)  # its report has arrived: /report starts afresh
+    return _receipt(request, sent.code, sent.urgent, forget_draft=ours)  # not a newer draft
+
+
+ROUTES = [page, start, answer, back, change, send, deliver]

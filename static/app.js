@@ -204,12 +204,78 @@
       }
     });
   }
+  /* The offline outbox (static/outbox.js): "Send" without a connection keeps the whole report
+     on the phone with its idempotency key; it is delivered when the phone is online again (here
+     on load, "online" and visibility, and by the service worker's Background Sync), exactly
+     once, and its receipt is shown once, then removed from the phone. */
+  var outbox = window.RaportoOutbox;
+  function requestSync() {
+    if (!navigator.serviceWorker) return;
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.sync) return registration.sync.register("outbox");
+    }).catch(function () { /* the page's own retries still run */ });
+  }
+  modules.outbox = function (form) {
+    if (!outbox) return;
+    function keep(event) {
+      if (event) event.preventDefault();
+      var fields = new URLSearchParams(new FormData(form));
+      fields.delete("_csrf_token");
+      outbox.put({key: fields.get("idempotency_key"), url: form.getAttribute("data-deliver"),
+                  body: fields.toString()}).then(function () {
+        var notice = document.getElementById("outbox-notice");
+        form.hidden = true;
+        notice.hidden = false;
+        notice.focus();
+        requestSync();
+      });
+    }
+    form.addEventListener("htmx:beforeRequest", function (event) { if (!navigator.onLine) keep(event); });
+    form.addEventListener("htmx:sendError", function () { keep(); });
+    form.addEventListener("htmx:timeout", function () { keep(); });
+  };
+  function showDelivered() {
+    return outbox.all().then(function (items) {
+      var done = items.filter(function (item) { return item.html; })[0];
+      var main = document.getElementById("main");
+      if (!done || !main || location.pathname.indexOf("/staff") === 0) return;
+      main.innerHTML = done.html;
+      var title = main.querySelector("title");
+      if (title) { document.title = title.textContent; title.parentNode.removeChild(title); }
+      var heading = main.querySelector("h1");
+      if (heading) heading.focus();
+      return outbox.remove(done.key);
+    });
+  }
+  function flushOutbox() {
+    if (outbox) outbox.flush().then(showDelivered).catch(function () { /* no IndexedDB here */ });
+  }
+  window.addEventListener("online", flushOutbox);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) flushOutbox(); });
+  flushOutbox();
+  if (navigator.serviceWorker) navigator.serviceWorker.register("/sw.js").catch(function () { /* fine online */ });
+
+  /* "Add to home screen": shown only where the browser offers its install prompt; "No, thanks"
+     posts to the server, which remembers it in a cookie (never asked again). */
+  modules.install = function (box) {
+    var installPrompt = null;
+    window.addEventListener("beforeinstallprompt", function (event) {
+      event.preventDefault();
+      installPrompt = event;
+      box.hidden = false;
+    });
+    box.querySelector("[data-install]").addEventListener("click", function () {
+      box.hidden = true;
+      if (installPrompt) installPrompt.prompt();
+    });
+  };
+
   document.addEventListener("htmx:load", function (event) { setUp(event.detail.elt); });
   setUp(document);
 
   /* A request that never reached the server: say so where the child is looking. */
   document.addEventListener("htmx:sendError", function (event) {
-    if (event.detail.elt.closest("[data-module^=chat-]")) return;  /* the chat says it its own way */
+    if (event.detail.elt.closest("[data-module^=chat-], [data-module=outbox]")) return;  /* they say it their own way */
     var form = event.detail.elt.closest("form") || event.detail.elt;
     var notice = document.getElementById("connection-error");
     if (!notice) {

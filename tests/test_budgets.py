@@ -78,3 +78,31 @@ def test_every_step_fragment_within_budget(sqlite_client, language):
             brotli.compress(body, quality=5))
         assert "<html" not in response.text
         assert size <= FRAGMENT_BUDGET, f"fragment after {name}: {size} B"
+
+
+FIRST_VISIT_BUDGET = 45 * 1024
+
+
+@pytest.mark.parametrize("language", ["sq", "en"])
+def test_a_whole_first_visit_within_budget(sqlite_client, language):
+    """Home + everything it loads + the manifest and its icons + the service worker and all it
+    precaches (each URL once: the browser's HTTP cache serves repeats), compressed."""
+    import json
+    import re
+
+    client = sqlite_client
+    client.get(f"/language/{language}?next=/")
+    home = client.get("/", headers=ACCEPT)
+    urls = set(re.findall(r'(?:href|src)="(/static/[^"#]+)', home.text))
+    manifest = client.get("/manifest.webmanifest", headers=ACCEPT)
+    urls |= {icon["src"] for icon in manifest.json()["icons"]}
+    worker = client.get("/sw.js", headers=ACCEPT)
+    for name in ("SHELL", "PAGES"):
+        urls |= set(json.loads(re.search(rf"var {name} = (\[.*?\]);", worker.text).group(1)))
+    urls |= set(re.findall(r'importScripts\("([^"]+)"\)', worker.text))
+    urls.discard("/")
+    sizes = {url: wire_size(client.get(url, headers=ACCEPT)) for url in sorted(urls)}
+    total = wire_size(home) + wire_size(manifest) + wire_size(worker) + sum(sizes.values())
+    print(f"first visit ({language}): {total} B")
+    assert total <= FIRST_VISIT_BUDGET, (total, sizes)
+    assert not [url for url in sizes if url.endswith((".woff", ".woff2", ".ttf", ".jpg", ".webp"))]

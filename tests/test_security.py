@@ -418,11 +418,19 @@ def test_no_script_can_reach_browser_storage(sqlite_client):
     scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", page, re.S)
     assert scripts and all('src="/static/' in attrs and not body.strip()
                            for attrs, body in scripts)
+    checked = 0
     for url in static_urls(page):
         if url.endswith(".js") and "htmx" not in url:
             source = c.get(url).text
+            checked += 1
             for api in ("localStorage", "sessionStorage", "indexedDB", "document.cookie"):
+                # One exception, by design (issue 5): the offline outbox keeps a report the
+                # child sent without a connection in IndexedDB until it is delivered, and its
+                # receipt until shown once; then both leave the phone.
+                if api == "indexedDB" and "/static/outbox." in url:
+                    continue
                 assert api not in source, f"{url} uses {api}"
+    assert checked == 2  # app.js and outbox.js
 
 
 # --- the body limit and error pages in the reader's language -------------------------------------
