@@ -39,6 +39,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/receipt_hash.py
 	$(BIN)/python bench/chat_poll.py
+	$(BIN)/python bench/network.py
 
 clean:
 	rm -rf $(VENV) data

@@ -26,7 +26,9 @@ import vocabulary
 from services import live
 from config import BASE_DIR, get_settings
 from routes import (admin, admin_directory, assets, case, chat, chat_staff, errors, followup,
-                    inbox, pages, pwa, report, staff, supervisor)
+                    info, inbox, library_staff, pages, pwa, report, staff,
+                    supervisor)
+from routes import help as help_pages
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
        "connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; "
@@ -61,9 +63,11 @@ def language_middleware(app: ASGIApp) -> ASGIApp:
         language = i18n.language_from_cookies(cookies.decode("latin-1"), profile.languages,
                                               profile.default_language)
         token = i18n.current_language.set(language)
+        easy = i18n.easy_read.set(i18n.easy_read_from_cookies(cookies.decode("latin-1")))
         try:
             await app(scope, receive, send)
         finally:
+            i18n.easy_read.reset(easy)
             i18n.current_language.reset(token)
 
     return middleware
@@ -122,6 +126,7 @@ def template_environment() -> Environment:
         profile=get_settings().profile,
         words=vocabulary,
         lang=i18n.current_language.get,
+        easy_read=i18n.easy_read.get,
         page_title=page_title,
         translate=i18n.gettext,  # a plain function, for Python helpers that translate
         app_icon=pwa.app_icon,
@@ -151,10 +156,10 @@ def create_app() -> Litestar:
     assets.manifest()  # hash and compress static files once, at start-up
     channels = live.channels_plugin(settings.database_url)  # chat bumps between workers
     return Litestar(
-        route_handlers=[*pages.ROUTES, *report.ROUTES, *followup.ROUTES, *chat.ROUTES, *chat_staff.ROUTES, *pwa.ROUTES,
+        route_handlers=[*pages.ROUTES, *info.ROUTES, *report.ROUTES, *followup.ROUTES, *chat.ROUTES, *chat_staff.ROUTES, *pwa.ROUTES,
                         *staff.ROUTES,
                         *inbox.ROUTES, *case.ROUTES, *admin.ROUTES, *admin_directory.ROUTES,
-                        *supervisor.ROUTES, assets.serve_static],
+                        *supervisor.ROUTES, *library_staff.ROUTES, *help_pages.ROUTES, assets.serve_static],
         plugins=[HTMXPlugin(), channels, live.live_plugin(channels)],
         lifespan=[database],
         middleware=[language_middleware, form_guard_middleware],

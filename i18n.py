@@ -13,6 +13,8 @@ from babel.support import NullTranslations, Translations
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 current_language: ContextVar[str] = ContextVar("current_language", default="sq")
+# The reader's "easy read" choice (cookie rp_easy=1): plainer words, larger text, more space.
+easy_read: ContextVar[bool] = ContextVar("easy_read", default=False)
 
 
 def N_(message: str) -> str:
@@ -32,6 +34,10 @@ def translations(language: str) -> NullTranslations:
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
     return Translations(buffer)
+
+
+def easy_read_from_cookies(cookie_header: str) -> bool:
+    return any(part.strip() == "rp_easy=1" for part in cookie_header.split(";"))
 
 
 def language_from_cookies(cookie_header: str, languages, default: str) -> str:

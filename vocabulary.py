@@ -29,6 +29,7 @@ class Category:
     chi_category: str
     chi_subcategory: str
     always_urgent: bool = False
+    easy_me: str = ""  # easy read, when the child writes about themselves
 
 
 ABOUT = (
@@ -42,22 +43,27 @@ CATEGORIES = (
              N_("Violence"), N_("Physical violence")),
     Category("sexual", N_("Someone touches me or makes me do sexual things"),
              N_("Someone touches the child or makes them do sexual things"),
-             N_("Violence"), N_("Sexual violence")),
+             N_("Violence"), N_("Sexual violence"),
+             easy_me=N_("Someone touches my private parts, or wants me to touch theirs")),
     Category("emotional", N_("Someone scares, insults or threatens me"),
              N_("Someone scares, insults or threatens the child"),
              N_("Violence"), N_("Emotional (psychological) violence")),
-    Category("bullying", N_("Bullying"), N_("Bullying"), N_("Violence"), N_("Bullying")),
+    Category("bullying", N_("Bullying"), N_("Bullying"), N_("Violence"), N_("Bullying"),
+             easy_me=N_("Other children hurt me or leave me out, again and again")),
     Category("online", N_("Bullying or abuse on the internet or phone"),
              N_("Bullying or abuse on the internet or phone"),
-             N_("Violence"), N_("Cyberbullying / online sexual abuse and exploitation")),
+             N_("Violence"), N_("Cyberbullying / online sexual abuse and exploitation"),
+             easy_me=N_("Someone is mean to me or scares me on the phone or internet")),
     Category("neglect", N_("Nobody takes care of me"), N_("Nobody takes care of the child"),
              N_("Violence"), N_("Neglect")),
     Category("exploitation", N_("I am made to work, beg or marry"),
              N_("The child is made to work, beg or marry"),
-             N_("Commercial exploitation"), N_("Child labour, begging, early marriage")),
+             N_("Commercial exploitation"), N_("Child labour, begging, early marriage"),
+             easy_me=N_("I must work, beg or get married")),
     Category("domestic", N_("Adults at home are violent with each other"),
              N_("Adults at the child's home are violent with each other"),
-             N_("Violence"), N_("Witness of domestic violence")),
+             N_("Violence"), N_("Witness of domestic violence"),
+             easy_me=N_("Grown-ups at home hit or shout at each other")),
     Category("selfharm", N_("I feel very sad or want to hurt myself"),
              N_("The child feels very sad or wants to hurt themselves"),
              N_("Mental health"), N_("Self-harm and suicidal thoughts"), always_urgent=True),
@@ -97,13 +103,15 @@ AGE_GROUPS = (
 NEEDS = (
     Choice("screen_reader", N_("I use a screen reader")),
     Choice("simple", N_("Please write simply")),
-    Choice("deaf", N_("I am deaf or hard of hearing: text only, please")),
+    Choice("deaf", N_("I am deaf or hard of hearing: text only, please"),
+           N_("I cannot hear well. Please write to me.")),
     Choice("sign", N_("I need someone who knows sign language")),
     Choice("other", N_("Something else")),
 )
 
 CONTACT = (
-    Choice("anonymous", N_("Stay anonymous: I will check for an answer with my code")),
+    Choice("anonymous", N_("Stay anonymous: I will check for an answer with my code"),
+           N_("Do not use my name. I will look for your answer with my code.")),
     Choice("phone", N_("Call me back")),
     Choice("email", N_("Send me an email")),
 )

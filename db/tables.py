@@ -2,6 +2,7 @@
 
 from piccolo.columns import (
     Boolean,
+    Date,
     ForeignKey,
     Integer,
     Serial,
@@ -202,3 +203,33 @@ class ChatMessage(Table):
     client_id = Varchar(length=64)
     actor = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
     created_at = Timestamptz()
+
+
+class InfoPage(Table):
+    """A page of the information library in one language (UNIQUE slug + language, migration
+    raporto_0005). Its content lives in versions; the public sees the published one only."""
+
+    id = Serial(primary_key=True)
+    slug = Varchar(length=80, index=True)
+    language = Varchar(length=8)
+    created_at = Timestamptz()
+
+
+class InfoPageVersion(Table):
+    """One saved state of a page; every save adds one (restore copies an old one forward).
+    At most one version of a page is `published`; drafts are never shown to the public."""
+
+    id = Serial(primary_key=True)
+    page = ForeignKey(InfoPage, index=True)
+    number = Integer()
+    audience = Varchar(length=16)  # children | adults | both
+    topic = Varchar(length=40)
+    title = Varchar(length=200)
+    summary = Varchar(length=300)
+    body = Text()  # Markdown, rendered with raw HTML off
+    easy_read = Text(default="")
+    refs = Text(default="[]")  # JSON: [{"title": …, "url": …}]
+    reviewed = Date(null=True, default=None)
+    published = Boolean(default=False, index=True)
+    created_at = Timestamptz()
+    created_by = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)

@@ -44,8 +44,25 @@ QUESTIONS = {
 SUMMARY_QUESTIONS = {"county": N_("Where does it happen?")}
 
 
-def question(step: str, answers: dict) -> str:
-    text = QUESTIONS[step]
+# Easy read: the same questions in plainer words, with what can be skipped said out loud.
+EASY_QUESTIONS = {
+    "who": N_("Is this about you, or about someone else?"),
+    "what": (N_("What is happening to you? You can choose more than one."),
+             N_("What is happening to the child? You can choose more than one.")),
+    "danger": (N_("Can someone hurt you right now?"), N_("Can someone hurt the child right now?")),
+    "when": N_("When was it?"),
+    "county": N_("Where does it happen? Choose the area. You can skip this."),
+    "municipality": N_("Choose the town. You can skip this."),
+    "age": (N_("How old are you?"), N_("How old is the child?")),
+    "details": N_("Do you want to tell us more? You can skip this."),
+    "needs": N_("What helps you talk with us? You can skip this."),
+    "contact": N_("How can we talk with you again?"),
+    "check": N_("Look at your answers. Then send them."),
+}
+
+
+def question(step: str, answers: dict, easy: bool = False) -> str:
+    text = (EASY_QUESTIONS if easy else QUESTIONS)[step]
     if isinstance(text, tuple):
         return text[0] if answers.get("about", "me") == "me" else text[1]
     return text

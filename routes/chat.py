@@ -16,7 +16,7 @@ from litestar import Request, Response, get, post
 
 import vocabulary as v
 from forms import chat as forms
-from i18n import current_language, gettext as _, ngettext
+from i18n import current_language, easy_read, gettext as _, ngettext
 from routes._http import (CHAT_COOKIE, cookie, empty, expired, read_form, render, see_other,
                           wants_fragment)
 from services import chat, live, receipts, reports
@@ -54,6 +54,9 @@ def wait_text(estimate: timedelta | None) -> str:
 
 
 def position_text(position: int) -> str:
+    if easy_read.get():
+        return (_("You are next. Please wait here.") if position <= 1 else
+                _("You are number %(place)s. Please wait here.", place=position))
     if position <= 1:
         return _("You are next in the queue.")
     return _("You are number %(place)s in the queue.", place=position)

@@ -8,18 +8,14 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
 from config import get_settings
-from i18n import N_, gettext as _
+from i18n import gettext as _
 from routes._http import (CHAT_COOKIE, DRAFT_COOKIE, FOLLOWUP_COOKIE, LANGUAGE_COOKIE, cookie,
                           expired, local_path, render, see_other, wants_fragment)
 from services import chat, drafts, followup
 
-# Information pages until the library exists: slug -> (template, title msgid).
-INFO_PAGES = {
-    "what-happens": ("info/what_happens.html", N_("What happens when you report")),
-    "staying-safe-online": ("info/staying_safe.html", N_("Staying safe online")),
-}
 YEAR = 365 * 24 * 3600
 INSTALL_COOKIE = "rp_install"
+EASY_COOKIE = "rp_easy"
 
 
 @get("/", name="home")
@@ -33,14 +29,6 @@ async def dismiss_install(request: Request) -> Response:
     """"No, thanks" to the add-to-home-screen hint: never shown again in this browser."""
     cookies = [cookie(INSTALL_COOKIE, "no", YEAR)]
     return Response(b"", cookies=cookies) if wants_fragment(request) else see_other("/", cookies)
-
-
-@get("/info/{slug:str}", name="info.page")
-async def info(request: Request, slug: FromPath[str]) -> Response:
-    if slug not in INFO_PAGES:
-        raise NotFoundException()
-    template, title = INFO_PAGES[slug]
-    return render(request, template, title=_(title), errors={})
 
 
 @get("/language/{code:str}", name="language")
@@ -84,4 +72,13 @@ async def healthz() -> str:
     return "ok"
 
 
-ROUTES = [home, dismiss_install, info, language, exit_now, exit_forget, healthz]
+@get("/easy-read/{choice:str}", name="easy_read")
+async def easy_read(choice: FromPath[str], next: FromQuery[str | None] = None) -> Response:
+    """Easy read on or off, remembered in a cookie; a plain link, so it works without JS."""
+    if choice not in ("on", "off"):
+        raise NotFoundException()
+    value = cookie(EASY_COOKIE, "1", YEAR) if choice == "on" else expired(EASY_COOKIE)
+    return see_other(local_path(next), cookies=[value])
+
+
+ROUTES = [home, dismiss_install, language, easy_read, exit_now, exit_forget, healthz]

@@ -18,7 +18,6 @@ from config import get_settings
 from i18n import current_language, gettext as _
 from routes._http import render
 from routes.assets import static_url
-from routes.pages import INFO_PAGES
 
 NO_CACHE = {"cache-control": "no-cache"}  # always revalidated: a new version is seen at once
 SHELL = ("app.css", "app.js", "outbox.js", "htmx.min.js", "icons.svg")
@@ -79,7 +78,7 @@ async def worker(request: Request) -> Response:
     prefix = "discreet" if _discreet() else "app"
     shell = ([static_url(name) for name in SHELL] + [app_icon(), static_url(f"icons/{prefix}-192.png")]
              + list(_offline_urls().values()))
-    pages = ["/"] + [f"/info/{slug}" for slug in INFO_PAGES]
+    pages = ["/", "/info"]  # pages read later are kept as they are read
     save_data = request.headers.get("save-data", "").lower() == "on"
     version = hashlib.sha256(json.dumps([shell, pages]).encode()).hexdigest()[:12]
     response = render(request, "pwa/sw.js", version=version, shell=shell, pages=pages,

@@ -8,7 +8,7 @@ from litestar.datastructures import Cookie
 import vocabulary as v
 from config import get_settings
 from forms import report as wizard
-from i18n import current_language, gettext as _
+from i18n import current_language, easy_read, gettext as _
 from routes._http import (DRAFT_COOKIE, cookie, expired, read_form, render, see_other,
                           wants_fragment)
 from services import drafts, reports
@@ -22,19 +22,26 @@ def _choices(step: str, answers: dict) -> list[dict]:
     me = answers.get("about", "me") == "me"
     profile = get_settings().profile
     if step == "what":
-        return [{"value": c.id, "label": _(c.label_me if me else c.label_other), "icon": "cat-" + c.id}
-                for c in v.CATEGORIES]
+        easy = easy_read.get()
+        return [{"value": c.id, "label": _((c.easy_me if easy and me and c.easy_me else None)
+                                            or (c.label_me if me else c.label_other)),
+                 "icon": "cat-" + c.id} for c in v.CATEGORIES]
     if step == "county":
         return [{"value": c.id, "label": c.name} for c in profile.counties]
     if step == "municipality":
         county = profile.county(answers.get("county") or "")
         return [{"value": m.id, "label": m.name} for m in (county.municipalities if county else ())]
     if step == "contact":
-        return [{"value": c.id, "label": _(c.label), "reveal": f"contact-{c.id}" if c.id != "anonymous" else ""}
+        return [{"value": c.id, "label": _(_plain(c)), "reveal": f"contact-{c.id}" if c.id != "anonymous" else ""}
                 for c in v.CONTACT]
     options = {"who": v.ABOUT, "danger": v.DANGER if me else v.DANGER_OTHER, "when": v.WHEN,
                "age": v.AGE_GROUPS, "needs": v.NEEDS}.get(step, ())
-    return [{"value": c.id, "label": _(c.label)} for c in options]
+    return [{"value": c.id, "label": _(_plain(c))} for c in options]
+
+
+def _plain(choice: v.Choice) -> str:
+    """A choice's words, plainer in easy read where a plainer wording exists."""
+    return choice.easy if easy_read.get() and choice.easy else choice.label
 
 
 def _summary(answers: dict) -> list[dict]:
@@ -73,7 +80,8 @@ def _step(request: Request, draft: drafts.DraftState, step: str | None = None,
     answers = draft.answers
     context = dict(
         state=step, step=step, number=wizard.NUMBERS[step], total=wizard.TOTAL,
-        title=_(wizard.question(step, answers)), values={**answers, **(values or {})},
+        title=_(wizard.question(step, answers, easy_read.get())),
+        values={**answers, **(values or {})},
         errors=errors or {}, choices=_choices(step, answers),
         show_card=answers.get("in_danger") in ("yes", "not_sure") and step != "danger",
     )

@@ -12,11 +12,9 @@ returned seq through services.live, and the queue version (queue_version()) when
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections import OrderedDict
 import statistics
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -29,6 +27,7 @@ from db.tables import Account, ChatMessage, Conversation, Counter, Report
 from i18n import N_
 from services import audit, inbox, live, reports
 from services._db import keyed_hash, now, write_transaction
+from services._text import words
 
 MAX_BODY = 2000
 QUEUE_COUNTER = "chat_queue"
@@ -148,11 +147,9 @@ RISK_PHRASES = (
 
 
 def _normalise(text: str) -> str:
-    """Lower case, no diacritics (ë→e, ç→c), no apostrophes, words separated by single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    plain = re.sub(r"['’‘`ʼ]", "", plain)
-    return " " + " ".join(re.findall(r"[a-z0-9]+", plain)) + " "
+    """Folded words (no case, no diacritics: ë→e, ç→c, no apostrophes), space-separated and
+    space-framed, so phrases match whole words only."""
+    return " " + " ".join(words(text)) + " "
 
 
 _RISK = tuple(_normalise(phrase) for phrase in RISK_PHRASES)

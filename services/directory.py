@@ -6,6 +6,10 @@ A service with no county is national; with a county and no municipality it serve
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
+
+from config import County, Place, get_settings
 from db.tables import CannedReply, Service
 from services import audit
 from services._db import write_transaction
@@ -83,6 +87,62 @@ async def services_for(county: str, municipality: str) -> list[dict]:
         Service.kind).order_by(Service.name)
     # Most local first: a counsellor looks for the help nearest to the child.
     return sorted(rows, key=lambda row: (not row["municipality"], not row["county"]))
+
+
+# --- The public help page ---
+
+PUBLIC_FIELDS = (Service.name, Service.kind, Service.county, Service.municipality,
+                 Service.phone, Service.address, Service.hours, Service.example)
+
+
+def known_place(county: str, municipality: str) -> tuple[str, str]:
+    """A visitor's chosen county and municipality; a value the profile does not know is ''."""
+    found = get_settings().profile.county(county)
+    if found is None:
+        return "", ""
+    return county, municipality if any(m.id == municipality for m in found.municipalities) else ""
+
+
+def tel(phone: str) -> str:
+    """The dialable part of a phone number for a tel: link: a leading + and ASCII digits."""
+    digits = "".join(re.findall(r"[0-9]", phone))
+    if not digits:
+        return ""
+    return ("+" if phone.strip().startswith("+") else "") + digits
+
+
+async def public_services(county: str = "", municipality: str = "") -> list[dict]:
+    """Public, active services near a place (everywhere when county is ''), as sections:
+    [{county: County | None, areas: [{municipality: Place | None, services: [...]}]}],
+    national first, then counties and municipalities in the profile's order.
+
+    A chosen county shows national services and its own; a chosen municipality narrows the
+    county's to the county-wide ones and its own. Pass values checked by `known_place`."""
+    query = Service.select(*PUBLIC_FIELDS).where(
+        (Service.public == True) & (Service.active == True))  # noqa: E712
+    if county:
+        local = Service.county == county
+        if municipality:
+            local = local & ((Service.municipality == "") | (Service.municipality == municipality))
+        query = query.where((Service.county == "") | local)
+    places: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for row in sorted(await query, key=lambda row: row["name"].casefold()):
+        place = (row["county"], row["municipality"] if row["county"] else "")  # no county: national
+        places[place].append({**row, "tel": tel(row["phone"])})
+    sections = []
+    for region in (None, *get_settings().profile.counties):
+        county_id = region.id if region else ""
+        towns = [(town, (county_id, town.id if town else ""))
+                 for town in (None, *(region.municipalities if region else ()))]
+        areas = [{"municipality": town, "services": places.pop(key)}
+                 for town, key in towns if key in places]
+        if areas:
+            sections.append({"county": region, "areas": areas})
+    for (county_id, town_id), found in places.items():  # places the profile no longer names
+        sections.append({"county": County(county_id, county_id),
+                         "areas": [{"municipality": Place(town_id, town_id) if town_id else None,
+                                    "services": found}]})
+    return sections
 
 
 # --- Canned replies ---

@@ -172,6 +172,7 @@ def live_plugin(channels: ChannelsPlugin, hub: Hub = HUB):
 
     @asynccontextmanager
     async def lifespan(_app):
+        hub.latest = LatestIds()  # nothing known yet about this app's database
         hub.channels = channels
         try:
             async with listening(channels, hub.latest):

@@ -18,6 +18,7 @@
     body.appendChild(overlay);
     body.classList.add("exiting");
     document.title = "";
+    try { if (window.speechSynthesis) window.speechSynthesis.cancel(); } catch (e) { /* leave anyway */ }
     try { if (navigator.sendBeacon) navigator.sendBeacon("/exit/forget"); } catch (e) { /* leave anyway */ }
     window.location.replace(body.getAttribute("data-exit-url"));
   }
@@ -268,6 +269,33 @@
       box.hidden = true;
       if (installPrompt) installPrompt.prompt();
     });
+  };
+
+  /* Read aloud with the phone's own speech synthesis (no download, works offline), only in
+     the page's language: with no voice for it, the button says so instead of reading wrongly. */
+  modules["read-aloud"] = function (button) {
+    var speech = window.speechSynthesis, lang = button.getAttribute("data-lang");
+    if (!speech || !window.SpeechSynthesisUtterance) return;
+    function voice() {
+      return speech.getVoices().filter(function (v) { return v.lang.toLowerCase().indexOf(lang) === 0; })[0];
+    }
+    function sync() {
+      var found = voice();
+      button.hidden = false;
+      button.disabled = !found;
+      button.textContent = button.getAttribute(found ? (speech.speaking ? "data-i18n-stop" : "data-i18n-read") : "data-i18n-novoice");
+    }
+    button.addEventListener("click", function () {
+      if (speech.speaking) { speech.cancel(); sync(); return; }
+      var utterance = new SpeechSynthesisUtterance(document.getElementById(button.getAttribute("data-target")).innerText);
+      utterance.lang = lang;
+      utterance.voice = voice();
+      utterance.onend = utterance.onerror = sync;
+      speech.speak(utterance);
+      sync();
+    });
+    if (speech.addEventListener) speech.addEventListener("voiceschanged", sync);
+    sync();
   };
 
   document.addEventListener("htmx:load", function (event) { setUp(event.detail.elt); });

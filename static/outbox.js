@@ -42,7 +42,16 @@
     }).then(function (response) {
       if (response.status >= 500) throw new Error("not now");
       return response.text().then(function (html) {
-        return outbox.put({key: item.key, html: html});  /* the report itself leaves the phone */
+        /* The report itself leaves the phone. Only a still-waiting item takes its receipt: the
+           page and the worker may both deliver it, and a receipt already shown and removed
+           must not come back. */
+        return run("readwrite", function (store) {
+          var cursor = store.openCursor(item.key);
+          cursor.onsuccess = function () {
+            if (cursor.result && cursor.result.value.body) cursor.result.update({key: item.key, html: html});
+          };
+          return cursor;
+        });
       });
     }).catch(function () { /* offline still: the next flush tries again */ }).then(function () {
       delete sending[item.key];

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import brotli
 import pytest
 
 from services import chat
 from tests.journey import ANSWERS, HX, answer, chat_pages, hidden, send, start
+
+LIBRARY = Path(__file__).resolve().parents[1] / "content" / "library"
+
+
+def library_slugs() -> list[str]:
+    """Every page shipped with the app (each exists in every language)."""
+    return sorted(path.stem for path in (LIBRARY / "en").glob("*.md"))
 
 HTML_BUDGET = 10 * 1024
 FIRST_SCREEN_BUDGET = 14 * 1024
@@ -30,8 +39,11 @@ def _pages(client):
     """Every page and state a child meets, whole pages as a browser without JS gets them."""
     yield "home", client.get("/", headers=ACCEPT)
     yield "intro", client.get("/report", headers=ACCEPT)
-    yield "info what-happens", client.get("/info/what-happens", headers=ACCEPT)
-    yield "info staying-safe", client.get("/info/staying-safe-online", headers=ACCEPT)
+    yield "info index", client.get("/info", headers=ACCEPT)
+    yield "info search", client.get("/info/search?q=femije", headers=ACCEPT)
+    for slug in library_slugs():
+        yield f"info {slug}", client.get(f"/info/{slug}", headers=ACCEPT)
+        yield f"info {slug} (whole page)", client.get(f"/info/{slug}?full=1", headers=ACCEPT)
     yield "check code", client.get("/check", headers=ACCEPT)
     yield "404", client.get("/no-such-page", headers=ACCEPT)
     token = start(client)

@@ -220,6 +220,10 @@ def check_response(response, headers: dict, lang: str) -> None:
     status = response.status_code
     event(f"{response.request.method} {status}{' fragment' if is_fragment(headers) else ''}")
     assert status < 500, (status, response.text[:2000])
+    assert response.headers.get("cache-control")
+    if status == 204:  # no document: only no-store (an idle chat poll stays ~90 bytes)
+        assert response.content == b""
+        return
     assert "default-src 'none'" in response.headers.get("content-security-policy", "")
     assert response.headers.get("x-content-type-options") == "nosniff"
     if response.request.method == "HEAD" or not 400 <= status < 500:

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from app import create_app
-from db.tables import AuditEntry, CannedReply, Referral, Service, StaffSession
+from db.tables import AuditEntry, CannedReply, InfoPage, Referral, Service, StaffSession
 from services import chat
 from services._db import keyed_hash, now
 from services.accounts import StaffUser
@@ -82,9 +82,10 @@ def world(client) -> dict[str, int]:
         counsellor = people["counsellor"]
         call(chat.accept, conversation_id, StaffUser(counsellor.id, counsellor.username,
                                                      counsellor.display_name, "counsellor"))
+        page_id = run(InfoPage.select(InfoPage.id).order_by(InfoPage.id).first())["id"]
         _WORLD.update(report=report_id, referral=referral_id, service=service_id,
                       canned=canned_id, account=people["counsellor2"].id,
-                      conversation=conversation_id)
+                      conversation=conversation_id, page=page_id)
     return _WORLD
 
 
@@ -93,7 +94,8 @@ def concrete(path: str, ids: dict[str, int]) -> str:
 
     def value(match: re.Match) -> str:
         name = match.group(1)
-        for kind in ("referral", "report", "account", "service", "canned", "conversation"):
+        for kind in ("referral", "report", "account", "service", "canned", "conversation",
+                     "page"):
             if kind in name:
                 return str(ids[kind])
         raise AssertionError(f"no real id known for the path parameter {name!r} of {path}: "

@@ -13,7 +13,7 @@ var PAGES = {{ pages|tojson }};
 var OFFLINE = {{ offline|tojson }};
 var DEFAULT_LANGUAGE = {{ default_language|tojson }};
 var SAVE_DATA = {{ save_data|tojson }};
-var STATIC_CACHE = "static-" + VERSION, PAGE_CACHE = "pages", KEPT = /^\/(info\/[a-z0-9-]+|offline\/[a-z]+)?$/;
+var STATIC_CACHE = "static-" + VERSION, PAGE_CACHE = "pages", KEPT = /^\/(info(\/[a-z0-9-]+)?|help-services|accessibility|offline\/[a-z]+)?$/;
 importScripts({{ outbox|tojson }});
 
 function savingData() {
@@ -37,15 +37,18 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
-/* The language of the last page seen, for the offline page (cookies are HttpOnly). */
-var language = DEFAULT_LANGUAGE;
+/* The language of the last page seen, for the offline page (cookies are HttpOnly). Kept in the
+   pages cache too: the browser may stop and restart the worker at any time. */
+var LANGUAGE_KEY = "/offline/language";
 function remember(response) {
   var seen = response.headers.get("content-language");
-  if (seen && OFFLINE[seen]) language = seen;
+  if (!seen || !OFFLINE[seen]) return;
+  caches.open(PAGE_CACHE).then(function (cache) { return cache.put(LANGUAGE_KEY, new Response(seen)); });
 }
 
 function offlinePage() {
-  return caches.match(OFFLINE[language] || OFFLINE[DEFAULT_LANGUAGE]);
+  return caches.match(LANGUAGE_KEY).then(function (hit) { return hit ? hit.text() : DEFAULT_LANGUAGE; })
+    .then(function (language) { return caches.match(OFFLINE[language] || OFFLINE[DEFAULT_LANGUAGE]); });
 }
 
 self.addEventListener("fetch", function (event) {
