@@ -4,6 +4,7 @@ editor's roles and audit, safe Markdown, easy read."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -226,3 +227,12 @@ def test_easy_read_reaches_the_wizard_the_receipt_and_the_chat(client, monkeypat
     assert "Please wait here." in client.get("/chat").text
     client.post("/chat/end", data={"_csrf_token": csrf(page)})
     client.post("/chat/new", data={"_csrf_token": csrf(page)})
+
+
+def test_switching_easy_read_or_language_keeps_the_search(client):
+    english(client)
+    page = client.get("/info/search", params={"q": "bully"}).text
+    link = re.search(r'href="(/easy-read/on\?next=[^"]+)"', page).group(1)
+    response = client.get(link.replace("&amp;", "&"), follow_redirects=False)
+    assert response.headers["location"] == "/info/search?q=bully"
+    assert 'href="/language/sq?next=/info/search%3Fq%3Dbully"' in page

@@ -165,7 +165,7 @@ def accept(page, cid: int) -> None:
     expect(page.get_by_role("heading", name="Chats waiting")).to_be_visible(timeout=TIMEOUT_MS)
     page.get_by_role("button", name=f"Accept chat C-{cid}", exact=True).click()
     page.wait_for_url(re.compile(r"/staff/chats(#chat-\d+)?$"))
-    expect(page.locator(f"section#chat-{cid} ol#log-{cid}[role=log]")).to_be_attached(
+    expect(page.locator(f"section#chat-{cid} [role=log] > ol#log-{cid}")).to_be_attached(
         timeout=TIMEOUT_MS)
     settled(page)
 

@@ -206,10 +206,11 @@ def sign_in(page) -> None:
     settled(page)
 
 
-def press(page, action: str) -> None:
-    """One of the editor's buttons (a full-page POST)."""
-    with page.expect_navigation():
+def press(page, action: str, status: int) -> None:
+    """One of the editor's buttons (a full-page POST); `status` is the answer expected."""
+    with page.expect_navigation() as navigation:
         page.locator(f'button[name="action"][value="{action}"]').click()
+    assert navigation.value is not None and navigation.value.status == status, action
     settled(page)
 
 
@@ -222,7 +223,7 @@ def assert_error_summary_focused(page, state: str) -> None:
     # It is the first thing in <main>, so it is also what a screen reader reaches first.
     first = page.evaluate("() => { const m = document.querySelector('main');"
                           " return m && m.firstElementChild && m.firstElementChild.className; }")
-    assert first is None or "error-summary" in first, (state, first)
+    assert first is not None and "error-summary" in first, (state, first)
     assert page.locator('.error-summary a[href="#title"]').count() == 1, state
 
 
@@ -253,11 +254,11 @@ def test_no_axe_violation_in_the_library_editor(contexts, server):
     open_page(page, "/staff/library/new")
     axe.check(page, "new [sq]")
     fill_new_page(page, "sq")
-    press(page, "preview")
+    press(page, "preview", 200)
     page.locator("#preview-title").wait_for()
     axe.check(page, "new:preview [sq]")
     page.fill("#title", "")
-    press(page, "preview")
+    press(page, "preview", 422)
     assert_error_summary_focused(page, "new:error [sq]")
     assert page.locator("#preview-title").count() == 0
     assert page.locator("#title").get_attribute("aria-describedby") == "title-error"
@@ -268,11 +269,11 @@ def test_no_axe_violation_in_the_library_editor(contexts, server):
     open_page(page, first)
     assert page.locator("#versions-title").count() == 1
     axe.check(page, "edit [sq]")
-    press(page, "preview")
+    press(page, "preview", 200)
     page.locator("#preview-title").wait_for()
     axe.check(page, "edit:preview [sq]")
     page.fill("#title", "")
-    press(page, "preview")
+    press(page, "preview", 422)
     assert_error_summary_focused(page, "edit:error [sq]")
     axe.check(page, "edit:error [sq]")
     assert page.evaluate("document.documentElement.lang") == "sq"
@@ -284,10 +285,10 @@ def test_no_axe_violation_in_the_library_editor(contexts, server):
     axe.check(page, "library [en]")
     open_page(page, "/staff/library/new")
     fill_new_page(page, "en")
-    press(page, "preview")
+    press(page, "preview", 200)
     page.locator("#preview-title").wait_for()
     page.fill("#title", "")
-    press(page, "preview")
+    press(page, "preview", 422)
     assert_error_summary_focused(page, "new:error [en]")
     axe.check(page, "new:error [en]")
 
