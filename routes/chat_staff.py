@@ -21,6 +21,7 @@ from routes.staff import staff_page
 from services import accounts, chat, directory, live
 
 CHAT = "/staff/chat/{conversation_id:int}"
+SESSION_REUSE = 10.0  # seconds an idle poll may trust a confirmed session (accounts.session_user)
 NOTICES = {
     "note": N_("The note was saved."), "case": N_("The chat is now part of a case."),
     "transfer": N_("The chat was handed over."), "end": N_("The chat has ended."),
@@ -95,7 +96,8 @@ async def accept(request: Request, conversation_id: FromPath[int]) -> Response:
     return see_other(f"/staff/chats#chat-{conversation_id}")
 
 
-@get(CHAT + "/messages", name="staff.chat.messages", guards=[requires_counsellor])
+@get(CHAT + "/messages", name="staff.chat.messages", guards=[requires_counsellor],
+     reuse_session=SESSION_REUSE)
 async def messages(request: Request, conversation_id: FromPath[int]) -> Response:
     """Like the child's poll: 204 from memory while nothing is new. Opened as a page: the chat."""
     if not wants_fragment(request):

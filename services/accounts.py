@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -172,11 +173,41 @@ async def _signed_in(row: dict, password: str) -> str:
     return token
 
 
-async def session_user(token: str | None) -> StaffUser | None:
-    """The signed-in user for a session cookie; None when unknown, idle too long or expired."""
+# Sessions confirmed in the last few seconds, for requests that may reuse one (chat polls):
+# token hash -> (user, when confirmed). Signing out and any change of role or access clear it
+# here; another worker may honour a session that just ended for at most the reuse window.
+_CONFIRMED: dict[str, tuple[StaffUser, float]] = {}
+_CONFIRMED_MAX = 10_000
+
+
+def forget_confirmed(token_hash: str | None = None) -> None:
+    if token_hash is None:
+        _CONFIRMED.clear()
+    else:
+        _CONFIRMED.pop(token_hash, None)
+
+
+async def session_user(token: str | None, reuse_for: float = 0) -> StaffUser | None:
+    """The signed-in user for a session cookie; None when unknown, idle too long or expired.
+    With `reuse_for` > 0 a session confirmed less than that many seconds ago is trusted
+    without reading the database (an idle chat poll costs no query)."""
     if not token:
         return None
     token_hash = keyed_hash("staff", token)
+    if reuse_for > 0 and (seen := _CONFIRMED.get(token_hash)) is not None:
+        if time.monotonic() - seen[1] < reuse_for:
+            return seen[0]
+    user = await _session_user(token_hash)
+    if user is None:
+        _CONFIRMED.pop(token_hash, None)
+    else:
+        if len(_CONFIRMED) >= _CONFIRMED_MAX:
+            _CONFIRMED.clear()
+        _CONFIRMED[token_hash] = (user, time.monotonic())
+    return user
+
+
+async def _session_user(token_hash: str) -> StaffUser | None:
     row = await StaffSession.select(
         StaffSession.id, StaffSession.last_seen, StaffSession.expires_at,
         *StaffSession.account.all_columns(exclude=[Account.password_hash]),
@@ -199,6 +230,7 @@ async def session_user(token: str | None) -> StaffUser | None:
 
 async def sign_out(token: str | None, user: StaffUser | None) -> None:
     if token:
+        forget_confirmed(keyed_hash("staff", token))
         async with write_transaction():
             await StaffSession.delete().where(StaffSession.token_hash == keyed_hash("staff", token))
             if user:
@@ -233,6 +265,7 @@ async def get_account(account_id: int) -> dict | None:
 
 async def set_role(account_id: int, role: str, actor: StaffUser) -> None:
     """Change a role; an admin may not demote themself (so one admin always remains)."""
+    forget_confirmed()
     if role not in ROLES:
         raise AccountError("role", N_("Choose a role"))
     if account_id == actor.id and role != actor.role:
@@ -249,6 +282,7 @@ async def set_role(account_id: int, role: str, actor: StaffUser) -> None:
 
 async def set_active(account_id: int, active: bool, actor: StaffUser) -> None:
     """Deactivate (ending every session of the account at once) or reactivate an account."""
+    forget_confirmed()
     if account_id == actor.id and not active:
         raise AccountError("active", N_("You cannot deactivate your own account. "
                                         "Ask another administrator."))

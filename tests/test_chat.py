@@ -423,3 +423,19 @@ def test_the_child_poll_answers_without_the_app_knowing_the_chat(client):
     response = client.get("/chat/messages?after=0", headers=HTMX)
     assert response.headers.get("hx-refresh") == "true"
     assert live.QUEUE == 0
+
+
+def test_the_counsellors_idle_poll_costs_no_query_either(client, backend, monkeypatch):
+    start_chat(client, "hello")
+    cid, token, _ = accept(client, backend)
+    url = f"/staff/chat/{cid}/messages?after=2&st=active"
+    assert client.get(url, headers=HX).status_code == 204  # confirms the session, warms memory
+    counter = QueryCounter(monkeypatch)
+    for _ in range(3):
+        response = client.get(url, headers=HX)
+        assert response.status_code == 204 and response.content == b""
+    assert counter.count == 0
+    # Signing out ends the reuse at once (in this worker): the poll is refused.
+    client.post("/staff/logout", data={"_csrf_token": token}, follow_redirects=False)
+    refused = client.get(url, headers=HX, follow_redirects=False)
+    assert refused.headers.get("hx-redirect") == "/staff/login"
