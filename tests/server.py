@@ -83,3 +83,14 @@ def running_app(**env_overrides: str):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def run_in_app(server: Server, code: str, *args: str, **env: str) -> None:
+    """Run Python `code` (with `args` in sys.argv[1:]) against a running app's SQLite database,
+    in a process of its own: how browser tests seed staff accounts and directory rows."""
+    environment = {**os.environ, "RAPORTO_DATA": str(server.data), **env}
+    environment.pop("DATABASE_URL", None)
+    environment.pop("SQLITE_PATH", None)
+    done = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr

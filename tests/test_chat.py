@@ -16,8 +16,9 @@ import pytest
 from db.tables import ChatMessage, Conversation, Report
 from services import chat, live
 from tests.journey import HX, csrf
-from tests.staff_helpers import (act_as, call, english, manual, other_browser, page_token, team,
-                                 text_of)
+from services import accounts
+from tests.staff_helpers import (act_as, call, create_account, english, manual, other_browser,
+                                 page_token, team, text_of)
 
 HTMX = {**HX, "HX-Current-URL": "http://testserver.local/chat"}
 
@@ -435,7 +436,23 @@ def test_the_counsellors_idle_poll_costs_no_query_either(client, backend, monkey
         response = client.get(url, headers=HX)
         assert response.status_code == 204 and response.content == b""
     assert counter.count == 0
-    # Signing out ends the reuse at once (in this worker): the poll is refused.
-    client.post("/staff/logout", data={"_csrf_token": token}, follow_redirects=False)
-    refused = client.get(url, headers=HX, follow_redirects=False)
-    assert refused.headers.get("hx-redirect") == "/staff/login"
+
+
+def test_a_reused_session_ends_with_sign_out_and_with_deactivation(backend):
+    """The shared team's sessions stay untouched: a fresh account signs in and out here."""
+    person = create_account("counsellor")
+    boss = team(backend)["admin"]
+    admin = accounts.StaffUser(boss.id, boss.username, boss.display_name, boss.role)
+
+    async def scenario():
+        token = await accounts.authenticate(person.username, person.password)
+        user = await accounts.session_user(token, reuse_for=10)
+        assert user is not None and await accounts.session_user(token, reuse_for=10) == user
+        await accounts.sign_out(token, user)
+        assert await accounts.session_user(token, reuse_for=10) is None
+        token = await accounts.authenticate(person.username, person.password)
+        assert await accounts.session_user(token, reuse_for=10) is not None
+        await accounts.set_active(person.id, False, admin)
+        assert await accounts.session_user(token, reuse_for=10) is None
+
+    call(scenario)

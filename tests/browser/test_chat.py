@@ -9,12 +9,9 @@ may happen: no poll after the chat has ended, no request back to the app while l
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import uuid
 from datetime import datetime
@@ -26,7 +23,7 @@ import pytest
 from a11y.axe import format_violations, run_axe
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.wizard import _SETTLED, watch_console
-from tests.server import ROOT, running_app
+from tests.server import ROOT, run_in_app, running_app
 
 try:
     from playwright.sync_api import expect
@@ -70,13 +67,7 @@ def server(neutral_url):
     folder = Path(tempfile.mkdtemp(prefix="raporto-chat-profile-"))
     profile = profile_with_hours(folder, "00:00", "24:00")
     with running_app(RAPORTO_EXIT_URL=neutral_url, RAPORTO_PROFILE=str(profile)) as running:
-        env = {**os.environ, "RAPORTO_DATA": str(running.data), "RAPORTO_PROFILE": str(profile)}
-        env.pop("DATABASE_URL", None)
-        env.pop("SQLITE_PATH", None)
-        seeded = subprocess.run([sys.executable, "-c", _SEED, COUNSELLOR, PASSWORD],
-                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-                                check=False)
-        assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+        run_in_app(running, _SEED, COUNSELLOR, PASSWORD, RAPORTO_PROFILE=str(profile))
         yield running
     shutil.rmtree(running.data, ignore_errors=True)
     shutil.rmtree(folder, ignore_errors=True)

@@ -8,11 +8,8 @@ each child's report is made over HTTP, as a browser without JavaScript would.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 import uuid
 
 import httpx
@@ -22,7 +19,7 @@ from a11y.axe import format_violations, run_axe
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.wizard import _SETTLED, watch_console
 from tests.journey import report as child_report
-from tests.server import ROOT, running_app
+from tests.server import run_in_app, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -57,13 +54,7 @@ SEED = {"service": SERVICE_NAME, "phone": SERVICE_PHONE,
 def server(neutral_url):
     """A server of this module's own, with two staff accounts, a service and canned replies."""
     with running_app(RAPORTO_EXIT_URL=neutral_url) as running:
-        env = {**os.environ, "RAPORTO_DATA": str(running.data)}
-        env.pop("DATABASE_URL", None)
-        env.pop("SQLITE_PATH", None)
-        seeded = subprocess.run([sys.executable, "-c", _SEED, PASSWORD, json.dumps(SEED)],
-                                cwd=ROOT, env=env,
-                                capture_output=True, text=True, timeout=120, check=False)
-        assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+        run_in_app(running, _SEED, PASSWORD, json.dumps(SEED))
         yield running
     shutil.rmtree(running.data, ignore_errors=True)
 

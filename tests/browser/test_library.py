@@ -9,17 +9,14 @@ test_counsellor.py.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
 from a11y.axe import TAGS, _inject, _RUN, format_violations
 from tests.browser.conftest import NARROW, TIMEOUT_MS
 from tests.browser.wizard import _SETTLED, watch_console
-from tests.server import ROOT, running_app
+from tests.server import run_in_app, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -48,13 +45,7 @@ NO_VOICE_EN = "This phone has no voice for this language, so it cannot read alou
 def server(neutral_url):
     """A server of this module's own, with one supervisor account."""
     with running_app(RAPORTO_EXIT_URL=neutral_url) as running:
-        env = {**os.environ, "RAPORTO_DATA": str(running.data)}
-        env.pop("DATABASE_URL", None)
-        env.pop("SQLITE_PATH", None)
-        seeded = subprocess.run([sys.executable, "-c", _SEED, SUPERVISOR, PASSWORD],
-                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-                                check=False)
-        assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+        run_in_app(running, _SEED, SUPERVISOR, PASSWORD)
         yield running
     shutil.rmtree(running.data, ignore_errors=True)
 
