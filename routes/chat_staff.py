@@ -33,15 +33,22 @@ def _may_see(current: chat.Chat | None, user) -> bool:
 
 
 async def _panel(current: chat.Chat, user, values=None, errors=None, notice: str = "",
-                 after: int = 0) -> dict:
-    """Everything one chat panel shows."""
+                 after: int = 0, shared: dict | None = None) -> dict:
+    """Everything one chat panel shows. `shared` keeps what every panel of one page has in
+    common (colleagues online, canned replies per language), so it is read once per page."""
     mine = current.status == "active" and current.counsellor_id == user.id
+    shared = {} if shared is None else shared
+    canned = shared.setdefault("canned", {})  # language -> replies
+    if mine and "colleagues" not in shared:
+        shared["colleagues"] = await accounts.online(exclude_id=user.id)
+    if mine and current.language not in canned:
+        canned[current.language] = await directory.canned_replies(current.language)
     return {
         "c": current, "mine": mine, "values": values or {}, "errors": errors or {},
         "notice": notice, "lines": await chat.messages_after(current.id, after, for_child=False),
         "after": await chat.latest_seq(current.id),
-        "canned": await directory.canned_replies(current.language) if mine else [],
-        "colleagues": await accounts.online(exclude_id=user.id) if mine else [],
+        "canned": canned[current.language] if mine else [],
+        "colleagues": shared["colleagues"] if mine else [],
         "client_id": chat.new_client_id(),
     }
 
@@ -69,9 +76,9 @@ async def _panel_response(request: Request, current: chat.Chat, status_code: int
 async def my_chats(request: Request) -> Response:
     user = staff(request)
     done = request.query_params.get("done", "")
-    panels = []
+    panels, shared = [], {}
     for row in await chat.mine(user.id):
-        panels.append(await _panel(await chat.details(row["id"]), user))
+        panels.append(await _panel(await chat.details(row["id"]), user, shared=shared))
     return staff_page(request, "staff/chat.html", title=_("My chats"), section="chats",
                       panels=panels, notice=_(NOTICES[done]) if done in NOTICES else "")
 

@@ -40,6 +40,10 @@ def _pages(client):
     yield "home", client.get("/", headers=ACCEPT)
     yield "intro", client.get("/report", headers=ACCEPT)
     yield "info index", client.get("/info", headers=ACCEPT)
+    yield "help services", client.get("/help-services", headers=ACCEPT)
+    yield "accessibility", client.get("/accessibility", headers=ACCEPT)
+    for language in ("sq", "en"):
+        yield f"offline {language}", client.get(f"/offline/{language}", headers=ACCEPT)
     yield "info search", client.get("/info/search?q=femije", headers=ACCEPT)
     for slug in library_slugs():
         yield f"info {slug}", client.get(f"/info/{slug}", headers=ACCEPT)

@@ -39,10 +39,11 @@ self.addEventListener("activate", function (event) {
 
 /* The language of the last page seen, for the offline page (cookies are HttpOnly). Kept in the
    pages cache too: the browser may stop and restart the worker at any time. */
-var LANGUAGE_KEY = "/offline/language";
+var LANGUAGE_KEY = "/offline/language", known = null;
 function remember(response) {
   var seen = response.headers.get("content-language");
-  if (!seen || !OFFLINE[seen]) return;
+  if (!seen || !OFFLINE[seen] || seen === known) return;  /* written once per change */
+  known = seen;
   caches.open(PAGE_CACHE).then(function (cache) { return cache.put(LANGUAGE_KEY, new Response(seen)); });
 }
 
